@@ -1,0 +1,100 @@
+// Wiring of the agent: config → probes on the scheduler → outbox → pusher. Clock, exec and logger are
+// injected, so the demo can run the same agent on recorded outputs and tests can run it deterministically.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { readSecret } from '../common/config-file.js';
+import type { AgentConfig } from './config.js';
+import type { Exec } from './lib/exec.js';
+import { PROBES } from './probes/index.js';
+import { Scheduler, type ScheduledProbe } from './scheduler.js';
+import { openOutbox, type Outbox } from './outbox.js';
+import { Pusher } from './push.js';
+import type { Observation } from './protocol/index.js';
+
+export const AGENT_VERSION = '0.1.0';
+export const OUTBOX_FILE = 'outbox.sqlite';
+
+export interface AgentDeps {
+  logger: Logger;
+  exec: Exec;
+  now?: () => number;
+  random?: () => number;
+  fetch?: typeof globalThis.fetch;
+  configFile?: string;
+}
+
+export interface RunningAgent {
+  scheduler: Scheduler;
+  pusher: Pusher;
+  outbox: Outbox;
+  stop(): Promise<void>;
+}
+
+/**
+ * What makes two observations of one probe "the same" for push timing: status and object states.
+ * Reports carry timestamps (crm_mon's last_update) that change every run, so they are not compared.
+ */
+export const changeKey = (o: Observation): string =>
+  JSON.stringify([o.status, o.error?.code ?? null, o.states.map((s) => [s.kind, s.id, s.state])]);
+
+export const startAgent = async (config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> => {
+  const log = deps.logger;
+  const now = deps.now ?? Date.now;
+  const token = readSecret(config.collector.token, config.collector.tokenFile, 'collector.token', deps.configFile ?? '(config)');
+  if (token === undefined) log.warn('no collector.token or collector.tokenFile: the collector will refuse pushes; they wait in the outbox');
+
+  mkdirSync(config.dataDir, { recursive: true });
+  const outbox = openOutbox(join(config.dataDir, OUTBOX_FILE), { maxBatches: config.collector.outboxMaxBatches, logger: log });
+  const intervalMs = Math.round(config.collector.pushIntervalSeconds * 1000);
+  const pusher = new Pusher({
+    outbox,
+    url: config.collector.url,
+    token: token ?? '',
+    fetch: deps.fetch ?? globalThis.fetch,
+    now,
+    random: deps.random ?? Math.random,
+    logger: log,
+    requestTimeoutMs: config.collector.requestTimeoutSeconds * 1000,
+    backoff: { initialMs: config.collector.backoffInitialSeconds * 1000, maxMs: config.collector.backoffMaxSeconds * 1000 },
+    header: { cluster: config.cluster, node: config.node, agentVersion: AGENT_VERSION, intervalMs },
+    maxObservationsPerBatch: config.collector.maxObservationsPerBatch,
+  });
+
+  const lastKey = new Map<string, string>();
+  const onObservation = (o: Observation) => {
+    outbox.enqueue(o);
+    const key = changeKey(o);
+    if (lastKey.get(o.probe) !== key) {
+      lastKey.set(o.probe, key);
+      pusher.kick(); // a change goes out at once; the rest waits for the periodic push
+    }
+  };
+
+  const scheduled: ScheduledProbe[] = [];
+  for (const [name, pc] of Object.entries(config.probes)) {
+    const probe = PROBES[name];
+    if (!probe || !pc.enabled) continue;
+    scheduled.push({ probe, intervalMs: Math.round(pc.intervalSeconds * 1000), timeoutMs: Math.round(pc.timeoutSeconds * 1000) });
+  }
+  const scheduler = new Scheduler(scheduled, { exec: deps.exec, node: config.node, now, onObservation, logger: log });
+  scheduler.start();
+  pusher.start(intervalMs);
+  log.info({ cluster: config.cluster, node: config.node, collector: config.collector.url, probes: scheduled.map((s) => s.probe.name) }, 'agent started');
+
+  let stopped = false;
+  return {
+    scheduler,
+    pusher,
+    outbox,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await scheduler.stop();
+      // One last attempt so that a clean shutdown leaves nothing behind when the collector is up.
+      await pusher.flush().catch(() => undefined);
+      await pusher.stop();
+      outbox.close();
+    },
+  };
+};

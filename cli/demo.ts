@@ -1,0 +1,221 @@
+// `hawatch demo`: a real collector plus one real agent per recorded node. The agents run the real probes and
+// parsers; only their `exec` is a replay of outputs recorded from real clusters (demo/scenarios/). They push over
+// real HTTP. The terminal narrates the recorded events and what the collector sees as they happen.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { validateConfig } from '../common/config-file.js';
+import { CollectorConfig } from '../collector/config.js';
+import { startCollector, type RunningCollector } from '../collector/main.js';
+import type { ModelSnapshot } from '../collector/model/model.js';
+import { AgentConfig } from '../agent/config.js';
+import { startAgent, type RunningAgent } from '../agent/main.js';
+import type { PacemakerReport } from '../agent/protocol/index.js';
+import { bundledScenariosDir, endMs, events, listScenarios, loadTimeline, startMs, type Timeline } from '../demo/timeline.js';
+import { replayExec, scenarioClock } from '../demo/replay-exec.js';
+
+export const DEFAULT_SCENARIO = 'pcmk3-partition-node3';
+
+export interface DemoOptions {
+  scenario: string;
+  list: boolean;
+  speed: number;
+  httpListen: string;
+  snmpListen: string;
+  dataDir?: string;
+  once: boolean;
+  out: Writable;
+}
+
+export interface RunningDemo {
+  url: string;
+  adminToken: string;
+  cluster: string;
+  timeline: Timeline;
+  collector: RunningCollector;
+  agents: RunningAgent[];
+  /** Scenario time (t_ms of the recording) and how many times the replay has wrapped around. */
+  readClock: () => { tMs: number; lap: number };
+  /** Resolves when a --once run has played to its end. */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The corosync cluster_name of the recorded labs (pacemaker) or a name for the keepalived pair. */
+const clusterNameOf = (t: Timeline) => (t.lab === 'pacemaker' ? 'hwlab' : 'vrrplab');
+
+const token = () => randomBytes(18).toString('hex');
+
+export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLevel = 'warn'): Promise<RunningDemo> => {
+  const root = bundledScenariosDir();
+  const known = listScenarios(root).map((s) => s.name);
+  if (!known.includes(opts.scenario)) throw new Error(`no scenario "${opts.scenario}"; there are: ${known.join(', ')}`);
+  const timeline = loadTimeline(join(root, opts.scenario));
+  const cluster = clusterNameOf(timeline);
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'hawatch-demo-'));
+  const logger = pino({ level: logLevel }, pino.destination({ fd: 2, sync: false }));
+  const adminToken = token();
+  const agentToken = token();
+
+  const collectorConfig = validateConfig(
+    CollectorConfig,
+    {
+      dataDir: join(dataDir, 'collector'),
+      http: { listen: opts.httpListen },
+      // The demo binds to loopback and lets anyone read; pushes still need the agents' token.
+      auth: { openReads: true, tokens: [{ name: 'demo-admin', role: 'admin', token: adminToken }, { name: 'demo-agents', role: 'agent', token: agentToken }] },
+      agents: { staleAfterIntervals: 3 },
+    },
+    '(demo)',
+  );
+  const collector = await startCollector(collectorConfig, { logger: logger.child({ name: 'collector' }) });
+
+  // The recordings sample every ~1 s (pacemaker) or 0.5 s (keepalived): probe at that pace in scenario time.
+  const clock = scenarioClock({ startMs: startMs(timeline), endMs: endMs(timeline), speed: opts.speed, loop: !opts.once, now: Date.now });
+  const probeEverySeconds = Math.max(0.2, 1 / opts.speed);
+  const agents: RunningAgent[] = [];
+  for (const node of timeline.nodes) {
+    const config = validateConfig(
+      AgentConfig,
+      {
+        cluster,
+        node,
+        dataDir: join(dataDir, 'agents', node),
+        collector: { url: collector.url, token: agentToken, pushIntervalSeconds: 2, backoffInitialSeconds: 0.2, backoffMaxSeconds: 2 },
+        probes: { pacemaker: { intervalSeconds: probeEverySeconds, timeoutSeconds: 5 } },
+      },
+      '(demo)',
+    );
+    agents.push(await startAgent(config, { logger: logger.child({ name: `agent-${node}` }), exec: replayExec(timeline, node, () => clock.tMs()) }));
+  }
+
+  let stopped = false;
+  let resolveFinished: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (resolveFinished = r));
+  const endWatch = setInterval(() => {
+    // --once: the story is over when the clock holds at its end and the last observations have been pushed.
+    if (opts.once && clock.tMs() >= endMs(timeline)) {
+      clearInterval(endWatch);
+      Promise.all(agents.map((a) => a.pusher.flush())).then(() => resolveFinished(), () => resolveFinished());
+    }
+  }, 200);
+
+  return {
+    url: collector.url,
+    adminToken,
+    cluster,
+    timeline,
+    collector,
+    agents,
+    readClock: () => clock.read(),
+    finished,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(endWatch);
+      await Promise.all(agents.map((a) => a.stop()));
+      await collector.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+/** One line per node: what its own crm_mon says about DC and quorum. The demo prints it when it changes. */
+export const describeView = (snap: ModelSnapshot, cluster: string): string => {
+  const c = snap.clusters.find((x) => x.name === cluster);
+  if (!c) return 'no node has reported yet';
+  return c.nodes
+    .map((n) => {
+      if (n.agentState === 'stale') return `${n.name}: agent silent`;
+      const p = n.probes['pacemaker'];
+      if (!p) return `${n.name}: -`;
+      if (p.status !== 'ok' || p.report === null) return `${n.name}: pacemaker ${p.status}`;
+      const r = p.report as PacemakerReport;
+      if (!r.running) return `${n.name}: cluster stack down`;
+      const online = r.nodes.filter((x) => x.online).length;
+      const dc = r.dc ? `DC ${r.dc.name}${r.dc.withQuorum ? '' : ' WITHOUT QUORUM'}` : 'no DC';
+      const active = r.resources.filter((x) => x.active).map((x) => `${x.id}@${x.nodes.join('+')}`);
+      return `${n.name}: ${dc}, ${online}/${r.nodes.length} online${active.length ? `, ${active.join(' ')}` : ''}`;
+    })
+    .join(' | ');
+};
+
+export const runDemo = async (opts: DemoOptions): Promise<void> => {
+  const say = (s: string) => opts.out.write(`${s}\n`);
+  if (opts.list) {
+    for (const s of listScenarios(bundledScenariosDir())) say(`${s.name.padEnd(24)} ${s.lab.padEnd(10)} ${s.nodes.join(',').padEnd(14)} ${s.description}`);
+    return;
+  }
+  const demo = await startDemo(opts);
+  const base = demo.url;
+  say(`hawatch demo: scenario ${opts.scenario} (${demo.timeline.lab}, nodes ${demo.timeline.nodes.join(', ')}), speed ${opts.speed}x${opts.once ? ', once' : ', looping'}`);
+  say(`  recorded from real ${demo.timeline.lab === 'pacemaker' ? 'corosync/Pacemaker' : 'keepalived'} daemons; each node's agent replays its own outputs and pushes over HTTP`);
+  say('');
+  say(`collector:   ${base}   (reads need no token in the demo; admin token: ${demo.adminToken})`);
+  say(`data dir:    ${opts.dataDir ?? '(temporary, removed on exit)'}`);
+  say('try:');
+  say(`  curl -s ${base}/api/v1/Clusters/${demo.cluster}`);
+  say(`  curl -s ${base}/api/v1/Clusters/${demo.cluster}/Nodes/${demo.timeline.nodes[demo.timeline.nodes.length - 1] ?? ''}`);
+  say(`  curl -s ${base}/metrics | grep -E 'hawatch_(agent_up|probe_success)'`);
+  say(`  curl -s ${base}/healthz`);
+  say(`  (SNMP on ${opts.snmpListen}: the HAWATCH-MIB agent is not built yet; snmpwalk comes with it)`);
+  say('');
+  say('timeline (scenario time):');
+  for (const e of events(demo.timeline)) say(`  ${(e.tMs / 1000).toFixed(1).padStart(6)} s  ${e.name}: ${e.what}`);
+  say('');
+
+  const marks = events(demo.timeline);
+  let announced = new Set<number>();
+  let lastLap = 0;
+  let lastView = '';
+  const started = Date.now();
+  const narrate = setInterval(() => {
+    const now = (Date.now() - started) / 1000;
+    // What the collector sees, not what the recording says: that is what the reader came to watch.
+    const view = describeView(demo.collector.model.snapshot(), demo.cluster);
+    if (view !== lastView) {
+      lastView = view;
+      say(`[+${now.toFixed(1)}s] ${view}`);
+    }
+  }, 250);
+  // Announce recorded events as the replay passes them.
+  const clockWatch = setInterval(() => {
+    const clock = demo.readClock();
+    if (clock.lap !== lastLap) {
+      lastLap = clock.lap;
+      announced = new Set();
+      say('--- the recording starts again ---');
+    }
+    marks.forEach((m, i) => {
+      if (!announced.has(i) && clock.tMs >= m.tMs) {
+        announced.add(i);
+        say(`>>> ${m.name.toUpperCase()} (recorded): ${m.what}`);
+      }
+    });
+  }, 100);
+
+  const shutdown = async () => {
+    clearInterval(narrate);
+    clearInterval(clockWatch);
+    await demo.stop();
+  };
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      say('stopping...');
+      shutdown().then(resolve, resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    if (opts.once)
+      demo.finished.then(() => {
+        say('the recording has played to its end.');
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        shutdown().then(resolve, resolve);
+      });
+  });
+};

@@ -1,0 +1,77 @@
+// The collector's configuration: one schema per block, defaults in the schemas.
+import Type, { type Static } from 'typebox';
+
+const HostPort = Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[^:\\s]+):[0-9]{1,5}$', description: 'HOST:PORT' });
+
+export const TokenConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'who holds it, for logs' }),
+    /** agent: may push; read: may read the API and metrics; admin: may also change things. */
+    role: Type.Union([Type.Literal('agent'), Type.Literal('read'), Type.Literal('admin')]),
+    token: Type.Optional(Type.String({ minLength: 16 })),
+    tokenFile: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const HttpConfig = Type.Object(
+  {
+    listen: Type.String({ ...HostPort, default: '127.0.0.1:9470' }),
+    /** A push bigger than this is refused with 413; agents split batches well below it. */
+    bodyLimitBytes: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const SnmpConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    listen: Type.String({ ...HostPort, default: '127.0.0.1:1161' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const AuthConfig = Type.Object(
+  {
+    /** Let anyone read the API and metrics (the demo does this); pushes always need a token. */
+    openReads: Type.Boolean({ default: false }),
+    tokens: Type.Array(TokenConfig, { default: [] }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const IngestConfig = Type.Object(
+  {
+    /** Pushes arriving within this window share one SQLite transaction. */
+    groupCommitMs: Type.Number({ minimum: 0, maximum: 1000, default: 4 }),
+    groupCommitMaxSamples: Type.Integer({ minimum: 1, default: 50_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const AgentsConfig = Type.Object(
+  {
+    /** An agent silent for more than this many push intervals is stale: its data becomes unknown. */
+    staleAfterIntervals: Type.Number({ minimum: 1, default: 3 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const CollectorConfig = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: '/var/lib/hawatch' }),
+    http: HttpConfig,
+    snmp: SnmpConfig,
+    auth: AuthConfig,
+    ingest: IngestConfig,
+    agents: AgentsConfig,
+  },
+  { additionalProperties: false },
+);
+export type CollectorConfig = Static<typeof CollectorConfig>;
+
+export const parseHostPort = (s: string): { host: string; port: number } => {
+  const i = s.lastIndexOf(':');
+  const host = s.slice(0, i).replace(/^\[|\]$/g, '');
+  return { host, port: Number(s.slice(i + 1)) };
+};

@@ -1,0 +1,118 @@
+// Wiring of the collector: store → group commit → model → HTTP faces. Clock and logger are injected.
+import type { Logger } from 'pino';
+import { readSecret } from '../common/config-file.js';
+import { parseHostPort, type CollectorConfig } from './config.js';
+import { openDb, type Db } from './store/db.js';
+import { StoreWriter } from './store/writer.js';
+import { GroupCommitter } from './ingest/group-commit.js';
+import { ClusterModel } from './model/model.js';
+import { createMetrics } from './prometheus/metrics.js';
+import { buildHttpServer } from './http.js';
+import { TokenAuth, type Token } from './rest/auth.js';
+
+export interface CollectorDeps {
+  logger: Logger;
+  now?: () => number;
+  /** For error messages about tokens: which file the config came from. */
+  configFile?: string;
+}
+
+export interface RunningCollector {
+  /** e.g. http://127.0.0.1:9470 */
+  url: string;
+  db: Db;
+  model: ClusterModel;
+  close(): Promise<void>;
+}
+
+export const resolveTokens = (config: CollectorConfig, configFile: string): Token[] =>
+  config.auth.tokens.map((t) => {
+    const token = readSecret(t.token, t.tokenFile, `auth.tokens[${t.name}]`, configFile);
+    if (token === undefined || token.length < 16) throw new Error(`${configFile}: auth.tokens[${t.name}]: needs token or tokenFile with at least 16 characters`);
+    return { name: t.name, role: t.role, token };
+  });
+
+export const startCollector = async (config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> => {
+  const log = deps.logger;
+  const now = deps.now ?? Date.now;
+  const db = openDb(config.dataDir);
+  const writer = new StoreWriter(db);
+  const invalidReported = new Set<string>();
+  const model = new ClusterModel({
+    staleAfterIntervals: config.agents.staleAfterIntervals,
+    now,
+    onInvalidReport: (w, problems) => {
+      const key = `${w.cluster}/${w.node}/${w.probe}`;
+      if (invalidReported.has(key)) return;
+      invalidReported.add(key);
+      log.warn({ ...w, problems }, 'report does not match this collector\'s schema (agent newer or older?); samples kept, report ignored');
+    },
+  });
+  model.loadFromStore(db);
+
+  let lastCommitError: string | null = null;
+  // Assigned below; the committer's callbacks only run after the first push.
+  let metrics: ReturnType<typeof createMetrics> | undefined;
+  const committer = new GroupCommitter({
+    windowMs: config.ingest.groupCommitMs,
+    maxSamples: config.ingest.groupCommitMaxSamples,
+    write: (batches) => writer.writeBatches(batches, now()),
+    onCommit: ({ durationMs, outcomes, batchesIn, samples }) => {
+      lastCommitError = null;
+      metrics?.commitSeconds.observe(durationMs / 1000);
+      metrics?.ingestSamples.inc(samples);
+      const received = now();
+      outcomes.forEach((o, i) => {
+        metrics?.ingestBatches.inc({ result: o.ack.duplicate ? 'duplicate' : 'stored' });
+        const b = batchesIn[i];
+        if (b && !o.ack.duplicate) model.applyBatch(b, received);
+      });
+    },
+    onError: (e, n) => {
+      lastCommitError = (e as Error).message;
+      metrics?.ingestBatches.inc({ result: 'failed' }, n);
+      log.error({ err: e, batches: n }, 'group commit failed; the pushes were not acknowledged and will be retried by the agents');
+    },
+  });
+  metrics = createMetrics(model, () => committer.depth);
+
+  const app = buildHttpServer({
+    logger: log,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    auth: new TokenAuth(resolveTokens(config, deps.configFile ?? '(config)')),
+    openReads: config.auth.openReads,
+    committer,
+    model,
+    metrics,
+    health: () => {
+      const checks: Record<string, string> = {};
+      try {
+        db.prepare('SELECT 1').get();
+        checks['store'] = lastCommitError === null ? 'ok' : `last commit failed: ${lastCommitError}`;
+      } catch (e) {
+        checks['store'] = `unreadable: ${(e as Error).message}`;
+      }
+      return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+    },
+  });
+  const { host, port } = parseHostPort(config.http.listen);
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  log.info({ url, dataDir: config.dataDir }, 'collector listening');
+
+  let closed = false;
+  return {
+    url,
+    db,
+    model,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      committer.close();
+      db.close();
+    },
+  };
+};
