@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readSecret } from '../common/config-file.js';
 import type { AgentConfig } from './config.js';
-import type { Exec } from './lib/exec.js';
+import type { Exec, ExecStream } from './lib/exec.js';
 import { PROBES } from './probes/index.js';
 import { Scheduler, type ScheduledProbe } from './scheduler.js';
 import { openOutbox, type Outbox } from './outbox.js';
@@ -18,6 +18,8 @@ export const OUTBOX_FILE = 'outbox.sqlite';
 export interface AgentDeps {
   logger: Logger;
   exec: Exec;
+  /** Long-lived event streams for event-driven probes; absent in replays, where probes run on their interval. */
+  execStream?: ExecStream;
   now?: () => number;
   random?: () => number;
   fetch?: typeof globalThis.fetch;
@@ -77,7 +79,14 @@ export const startAgent = async (config: AgentConfig, deps: AgentDeps): Promise<
     if (!probe || !pc.enabled) continue;
     scheduled.push({ probe, intervalMs: Math.round(pc.intervalSeconds * 1000), timeoutMs: Math.round(pc.timeoutSeconds * 1000) });
   }
-  const scheduler = new Scheduler(scheduled, { exec: deps.exec, node: config.node, now, onObservation, logger: log });
+  const scheduler = new Scheduler(scheduled, {
+    exec: deps.exec,
+    ...(deps.execStream ? { execStream: deps.execStream } : {}),
+    node: config.node,
+    now,
+    onObservation,
+    logger: log,
+  });
   scheduler.start();
   pusher.start(intervalMs);
   log.info({ cluster: config.cluster, node: config.node, collector: config.collector.url, probes: scheduled.map((s) => s.probe.name) }, 'agent started');

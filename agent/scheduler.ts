@@ -1,7 +1,7 @@
 // Runs each probe on its own interval. A probe never runs twice at once (a slow run delays its next one),
 // and one probe's failure or hang never stops the others: every run is bounded by its timeout.
-import type { Probe, ProbeContext, ProbeOutcome } from './probes/types.js';
-import type { Exec } from './lib/exec.js';
+import { isWatching, type Probe, type ProbeContext, type ProbeOutcome, type Watcher } from './probes/types.js';
+import type { Exec, ExecStream } from './lib/exec.js';
 import type { Observation } from './protocol/index.js';
 
 export interface ScheduledProbe {
@@ -12,6 +12,8 @@ export interface ScheduledProbe {
 
 export interface SchedulerDeps {
   exec: Exec;
+  /** For event-driven probes' long-lived streams; without it they run on their interval only. */
+  execStream?: ExecStream;
   node: string;
   now: () => number;
   onObservation: (o: Observation) => void;
@@ -36,6 +38,9 @@ export class Scheduler {
   private readonly running = new Map<string, Promise<void>>();
   /** Log "absent" once per probe, not every cycle. */
   private readonly lastStatus = new Map<string, string>();
+  private readonly watchers: Watcher[] = [];
+  /** A trigger that arrived during a run: run once more right after it, so no event is missed. */
+  private readonly rerun = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -44,7 +49,43 @@ export class Scheduler {
   ) {}
 
   start(): void {
-    for (const p of this.probes) this.schedule(p, 0);
+    for (const p of this.probes) {
+      this.schedule(p, 0);
+      if (isWatching(p.probe)) this.startWatch(p);
+    }
+  }
+
+  private startWatch(p: ScheduledProbe): void {
+    if (!isWatching(p.probe)) return;
+    const execStream = this.deps.execStream;
+    if (execStream === undefined) return;
+    try {
+      this.watchers.push(
+        p.probe.watch({
+          exec: this.deps.exec,
+          execStream,
+          timeoutMs: p.timeoutMs,
+          node: this.deps.node,
+          now: this.deps.now,
+          logger: this.deps.logger,
+          trigger: () => this.trigger(p),
+        }),
+      );
+    } catch (e) {
+      // Without its event source the probe still runs on its interval.
+      this.deps.logger.warn({ probe: p.probe.name, err: e }, 'could not start watching; falling back to periodic runs');
+    }
+  }
+
+  /** Run a probe now (an event said something changed), unless it is running: then right after. */
+  trigger(p: ScheduledProbe): void {
+    if (this.stopped) return;
+    if (this.running.has(p.probe.name)) {
+      this.rerun.add(p.probe.name);
+      return;
+    }
+    clearTimeout(this.timers.get(p.probe.name));
+    this.schedule(p, 0);
   }
 
   /** Run every probe once, now, and wait for all of them (used by `hawatch probe --once` and tests). */
@@ -56,7 +97,7 @@ export class Scheduler {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await Promise.allSettled(this.running.values());
+    await Promise.allSettled([...this.watchers.map((w) => w.stop()), ...this.running.values()]);
   }
 
   private schedule(p: ScheduledProbe, delayMs: number): void {
@@ -69,8 +110,9 @@ export class Scheduler {
           .then(() => undefined)
           .finally(() => {
             this.running.delete(p.probe.name);
+            if (this.rerun.delete(p.probe.name)) this.schedule(p, 0);
             // Fixed rate where possible; a run longer than the interval starts the next one right away.
-            this.schedule(p, Math.max(0, p.intervalMs - (this.deps.now() - started)));
+            else this.schedule(p, Math.max(0, p.intervalMs - (this.deps.now() - started)));
           });
         this.running.set(p.probe.name, run);
       }, delayMs),

@@ -9,7 +9,7 @@ import { startCollector } from '../collector/main.js';
 import { AgentConfig } from '../agent/config.js';
 import { startAgent, AGENT_VERSION } from '../agent/main.js';
 import { PARSE_SOURCES, PROBES } from '../agent/probes/index.js';
-import { exec } from '../agent/lib/exec.js';
+import { exec, execStream } from '../agent/lib/exec.js';
 import { Scheduler } from '../agent/scheduler.js';
 import { runDemo, DEFAULT_SCENARIO } from './demo.js';
 
@@ -86,7 +86,7 @@ program
       if (opts.collector) raw.collector.url = opts.collector;
       if (opts.token) raw.collector.token = opts.token;
       const config = validateConfig(AgentConfig, raw, file);
-      const running = await startAgent(config, { logger: createLogger('hawatch-agent'), exec, configFile: file });
+      const running = await startAgent(config, { logger: createLogger('hawatch-agent'), exec, execStream, configFile: file });
       onSignals(running.stop);
     } catch (e) {
       fail(e);

@@ -112,3 +112,92 @@ export const exec: Exec = (argv, options) =>
       else finish({ kind: 'signalled', signal: signal ?? 'unknown', stdout, stderr, durationMs, truncated });
     });
   });
+
+export interface StreamOptions {
+  env?: Record<string, string>;
+  /** Each complete line of stdout, without its newline. */
+  onLine: (line: string) => void;
+  /** The stream ended (the tool exited or could not start); `absent` when it is not installed. */
+  onEnd: (end: { kind: 'exited'; code: number | null; signal: string | null; stderr: string } | { kind: 'absent' | 'error'; message: string }) => void;
+  /** A line longer than this is cut (a runaway tool must not eat the agent's memory). */
+  maxLineBytes?: number;
+}
+
+export interface Stream {
+  /** Ends the tool with its process group (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+export type ExecStream = (argv: readonly string[], options: StreamOptions) => Stream;
+
+/**
+ * A long-lived tool whose output is an event stream (`drbdsetup events2`, `ip monitor`): same rules as `exec`
+ * (argv, no shell, LC_ALL=C, own process group), but no timeout: the caller stops it.
+ */
+export const execStream: ExecStream = (argv, options) => {
+  const [file, ...args] = argv;
+  const maxLine = options.maxLineBytes ?? 1024 * 1024;
+  if (file === undefined || file === '') {
+    queueMicrotask(() => options.onEnd({ kind: 'error', message: 'empty argv' }));
+    return { stop: async () => undefined };
+  }
+  const child = spawn(file, args, {
+    env: { ...process.env, ...options.env, LC_ALL: 'C', LANG: 'C' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    shell: false,
+  });
+  let buf = '';
+  let stderr = '';
+  let ended = false;
+  const end: StreamOptions['onEnd'] = (e) => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(e);
+  };
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      options.onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+    if (buf.length > maxLine) {
+      options.onLine(buf.slice(0, maxLine));
+      buf = '';
+    }
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    if (stderr.length < 64 * 1024) stderr += c.toString('utf8');
+  });
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'EACCES') end({ kind: 'absent', message: `${file}: ${e.code === 'ENOENT' ? 'not found' : 'not executable'}` });
+    else end({ kind: 'error', message: `${file}: ${e.message}` });
+  });
+  const closed = new Promise<void>((resolve) =>
+    child.on('close', (code, signal) => {
+      if (buf.length > 0) options.onLine(buf);
+      buf = '';
+      end({ kind: 'exited', code, signal, stderr });
+      resolve();
+    }),
+  );
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      killGroup('SIGTERM');
+      const t = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      await closed;
+      clearTimeout(t);
+    },
+  };
+};
