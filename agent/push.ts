@@ -242,6 +242,8 @@ export class Pusher {
   }
 
   private succeeded(): void {
+    // Failures after the first are logged at debug only, so the end of an outage deserves a line of its own.
+    if (this.s.attempt > 0) this.o.logger.info({ failedAttempts: this.s.attempt }, 'push recovered');
     this.s.attempt = 0;
     this.s.lastSuccessAt = this.o.now();
     // A later auth failure (a rotated token) is worth one more log line.
