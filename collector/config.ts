@@ -42,8 +42,11 @@ export const AuthConfig = Type.Object(
 
 export const IngestConfig = Type.Object(
   {
-    /** Pushes arriving within this window share one SQLite transaction. */
-    groupCommitMs: Type.Number({ minimum: 0, maximum: 1000, default: 4 }),
+    /**
+     * Pushes arriving within this window share one SQLite transaction. Short on purpose: every push in a group
+     * waits for it, and concurrent agents send their next push only after the answer (bench/ingest: 1 ms beat 4 ms).
+     */
+    groupCommitMs: Type.Number({ minimum: 0, maximum: 1000, default: 1 }),
     groupCommitMaxSamples: Type.Integer({ minimum: 1, default: 50_000 }),
   },
   { additionalProperties: false, default: {} },

@@ -38,7 +38,7 @@ export class GroupCommitter {
       this.queue.push({ batch, resolve, reject });
       this.queuedSamples += batch.observations.reduce((n, o) => n + o.samples.length, 0);
       if (this.queuedSamples >= this.opts.maxSamples) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.opts.windowMs);
+      else this.timer ??= this.opts.windowMs === 0 ? (setImmediate(() => this.flush()) as unknown as NodeJS.Timeout) : setTimeout(() => this.flush(), this.opts.windowMs);
     });
   }
 
