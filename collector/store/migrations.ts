@@ -94,4 +94,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX transitions_by_time ON transitions (cluster, at_ms);
     `,
   },
+  {
+    version: 2,
+    name: 'alerts and their history',
+    sql: `
+      -- Open and recent alerts; the fingerprint is stable for the same rule, cluster and labels.
+      CREATE TABLE alerts (
+        fingerprint TEXT PRIMARY KEY,
+        rule TEXT NOT NULL,
+        cluster TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        description TEXT NOT NULL,
+        runbook TEXT NOT NULL,
+        status TEXT NOT NULL,
+        starts_ms INTEGER NOT NULL,
+        firing_ms INTEGER,
+        ends_ms INTEGER,
+        evidence TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX alerts_by_status ON alerts (status, updated_ms);
+      -- Every status change of every alert, with the evidence at that moment.
+      CREATE TABLE alert_history (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        evidence TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX alert_history_by_alert ON alert_history (fingerprint, at_ms);
+      CREATE INDEX alert_history_by_time ON alert_history (at_ms);
+    `,
+  },
 ];
