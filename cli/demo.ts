@@ -11,6 +11,7 @@ import { validateConfig } from '../common/config-file.js';
 import { CollectorConfig } from '../collector/config.js';
 import { startCollector, type RunningCollector } from '../collector/main.js';
 import type { ModelSnapshot } from '../collector/model/model.js';
+import type { AlertNotification } from '../collector/alerts/types.js';
 import { AgentConfig } from '../agent/config.js';
 import { startAgent, type RunningAgent } from '../agent/main.js';
 import type { PacemakerReport } from '../agent/protocol/index.js';
@@ -41,6 +42,9 @@ export interface RunningDemo {
   readClock: () => { tMs: number; lap: number };
   /** Resolves when a --once run has played to its end. */
   finished: Promise<void>;
+  /** Alerts that fired or resolved, in order, with the wall time the collector produced them. */
+  alertLog: (AlertNotification & { atMs: number })[];
+  onAlert(listener: (n: AlertNotification & { atMs: number }) => void): void;
   stop(): Promise<void>;
 }
 
@@ -72,7 +76,16 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
     },
     '(demo)',
   );
-  const collector = await startCollector(collectorConfig, { logger: logger.child({ name: 'collector' }) });
+  const alertLog: RunningDemo['alertLog'] = [];
+  const listeners: ((n: AlertNotification & { atMs: number }) => void)[] = [];
+  const collector = await startCollector(collectorConfig, {
+    logger: logger.child({ name: 'collector' }),
+    onAlert: (n) => {
+      const entry = { ...n, atMs: Date.now() };
+      alertLog.push(entry);
+      for (const l of listeners) l(entry);
+    },
+  });
 
   // The recordings sample every ~1 s (pacemaker) or 0.5 s (keepalived): probe at that pace in scenario time.
   const clock = scenarioClock({ startMs: startMs(timeline), endMs: endMs(timeline), speed: opts.speed, loop: !opts.once, now: Date.now });
@@ -113,6 +126,8 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
     agents,
     readClock: () => clock.read(),
     finished,
+    alertLog,
+    onAlert: (l) => listeners.push(l),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -161,6 +176,7 @@ export const runDemo = async (opts: DemoOptions): Promise<void> => {
   say(`  curl -s ${base}/api/v1/Clusters/${demo.cluster}`);
   say(`  curl -s ${base}/api/v1/Clusters/${demo.cluster}/Nodes/${demo.timeline.nodes[demo.timeline.nodes.length - 1] ?? ''}`);
   say(`  curl -s ${base}/metrics | grep -E 'hawatch_(agent_up|probe_success)'`);
+  say(`  curl -s ${base}/api/v1/Alerts`);
   say(`  curl -s ${base}/healthz`);
   say(`  (SNMP on ${opts.snmpListen}: the HAWATCH-MIB agent is not built yet; snmpwalk comes with it)`);
   say('');
@@ -168,6 +184,14 @@ export const runDemo = async (opts: DemoOptions): Promise<void> => {
   for (const e of events(demo.timeline)) say(`  ${(e.tMs / 1000).toFixed(1).padStart(6)} s  ${e.name}: ${e.what}`);
   say('');
 
+  // Alerts as the collector raises them; latency = from the newest observation in the evidence to the alert.
+  demo.onAlert((n) => {
+    const newest = Math.max(...n.alert.evidence.map((e) => e.atMs));
+    const latency = Number.isFinite(newest) ? ` (${n.atMs - newest} ms after the observation)` : '';
+    const mark = n.kind === 'firing' ? '!!! ALERT FIRING' : '--- alert resolved';
+    say(`${mark} [${n.alert.severity}] ${n.alert.rule}: ${n.alert.summary}${latency}`);
+    if (n.kind === 'firing') for (const e of n.alert.evidence) say(`      evidence: ${e.node} says ${e.says}`);
+  });
   const marks = events(demo.timeline);
   let announced = new Set<number>();
   let lastLap = 0;

@@ -9,10 +9,16 @@ import { ClusterModel } from './model/model.js';
 import { createMetrics } from './prometheus/metrics.js';
 import { buildHttpServer } from './http.js';
 import { TokenAuth, type Token } from './rest/auth.js';
+import { AlertEngine, AlertStore } from './alerts/engine.js';
+import { RULES } from './alerts/rules/index.js';
+import { registerAlertRoutes } from './alerts/routes.js';
+import type { AlertNotification } from './alerts/types.js';
 
 export interface CollectorDeps {
   logger: Logger;
   now?: () => number;
+  /** Told of every alert that starts firing or resolves (after it is stored). */
+  onAlert?: (n: AlertNotification) => void;
   /** For error messages about tokens: which file the config came from. */
   configFile?: string;
 }
@@ -22,6 +28,7 @@ export interface RunningCollector {
   url: string;
   db: Db;
   model: ClusterModel;
+  alerts: AlertEngine;
   close(): Promise<void>;
 }
 
@@ -50,6 +57,30 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   });
   model.loadFromStore(db);
 
+  const alertStore = new AlertStore(db);
+  const alerts = new AlertEngine({ rules: RULES, store: alertStore });
+  // Rules run after pushes change the model (at most every EVALUATE_MIN_MS) and on a timer, which is what
+  // turns a silent agent stale and a pending alert firing when no push arrives.
+  const EVALUATE_MIN_MS = 100;
+  const EVALUATE_EVERY_MS = 1_000;
+  let evalTimer: NodeJS.Timeout | undefined;
+  const evaluate = () => {
+    evalTimer = undefined;
+    try {
+      for (const n of alerts.evaluate(model.snapshot())) {
+        log.warn({ alert: n.alert.rule, kind: n.kind, cluster: n.alert.cluster, labels: n.alert.labels, summary: n.alert.summary, evidence: n.alert.evidence }, `alert ${n.kind}`);
+        deps.onAlert?.(n);
+      }
+    } catch (e) {
+      log.error({ err: e }, 'alert evaluation failed');
+    }
+  };
+  const evaluateSoon = () => {
+    evalTimer ??= setTimeout(evaluate, EVALUATE_MIN_MS);
+  };
+  const evalTick = setInterval(evaluate, EVALUATE_EVERY_MS);
+  evalTick.unref();
+
   let lastCommitError: string | null = null;
   // Assigned below; the committer's callbacks only run after the first push.
   let metrics: ReturnType<typeof createMetrics> | undefined;
@@ -67,6 +98,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
         const b = batchesIn[i];
         if (b && !o.ack.duplicate) model.applyBatch(b, received);
       });
+      evaluateSoon();
     },
     onError: (e, n) => {
       lastCommitError = (e as Error).message;
@@ -74,7 +106,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       log.error({ err: e, batches: n }, 'group commit failed; the pushes were not acknowledged and will be retried by the agents');
     },
   });
-  metrics = createMetrics(model, () => committer.depth);
+  metrics = createMetrics(model, () => committer.depth, () => alerts.openAlerts());
 
   const app = buildHttpServer({
     logger: log,
@@ -95,6 +127,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
     },
   });
+  registerAlertRoutes(app, alertStore, now);
   const { host, port } = parseHostPort(config.http.listen);
   await app.listen({ host, port });
   const addr = app.server.address();
@@ -107,9 +140,12 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     url,
     db,
     model,
+    alerts,
     close: async () => {
       if (closed) return;
       closed = true;
+      clearInterval(evalTick);
+      clearTimeout(evalTimer);
       await app.close();
       committer.close();
       db.close();

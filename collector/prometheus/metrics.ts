@@ -1,6 +1,7 @@
 // /metrics: a view of the model, computed at scrape time, plus the collector's own counters.
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import type { ClusterModel } from '../model/model.js';
+import type { Alert } from '../alerts/types.js';
 
 export interface CollectorMetrics {
   registry: Registry<RegistryContentType>;
@@ -10,8 +11,19 @@ export interface CollectorMetrics {
   queueDepth: Gauge;
 }
 
-export const createMetrics = (model: ClusterModel, queueDepth: () => number): CollectorMetrics => {
+export const createMetrics = (model: ClusterModel, queueDepth: () => number, openAlerts: () => Alert[] = () => []): CollectorMetrics => {
   const registry = new Registry<RegistryContentType>();
+
+  new Gauge({
+    name: 'hawatch_alerts',
+    help: 'Open alerts (pending: seen, not yet past the rule\'s for; firing: paging) by rule, severity and cluster.',
+    labelNames: ['cluster', 'rule', 'severity', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of openAlerts()) this.inc({ cluster: a.cluster, rule: a.rule, severity: a.severity, status: a.status });
+    },
+  });
 
   new Gauge({
     name: 'hawatch_agent_up',
