@@ -1,19 +1,24 @@
 // The agent's configuration: one schema per block, defaults in the schemas.
 import Type, { type Static } from 'typebox';
 import { hostname } from 'node:os';
+import { PROBES, type ProbeDescriptor } from './probes/index.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._:@-]+$' });
 
-export const ProbeConfig = Type.Object(
-  {
-    enabled: Type.Boolean({ default: true }),
-    intervalSeconds: Type.Number({ minimum: 0.1, maximum: 86_400, default: 10 }),
-    /** Per run; a tool that takes longer is killed with its process group. */
-    timeoutSeconds: Type.Number({ minimum: 0.1, maximum: 3_600, default: 8 }),
-  },
-  { additionalProperties: false, default: {} },
-);
+/** The keys every probe has; a probe's own options sit next to them in the same block. */
+const probeCommon = (d: Pick<ProbeDescriptor, 'intervalSeconds' | 'timeoutSeconds'>) => ({
+  enabled: Type.Boolean({ default: true }),
+  intervalSeconds: Type.Number({ minimum: 0.1, maximum: 86_400, default: d.intervalSeconds }),
+  /** Per run; a tool that takes longer is killed with its process group. */
+  timeoutSeconds: Type.Number({ minimum: 0.1, maximum: 3_600, default: d.timeoutSeconds }),
+});
+export const PROBE_COMMON_KEYS = ['enabled', 'intervalSeconds', 'timeoutSeconds'] as const;
+
+export const ProbeConfig = Type.Object(probeCommon({ intervalSeconds: 10, timeoutSeconds: 8 }), { additionalProperties: false, default: {} });
 export type ProbeConfig = Static<typeof ProbeConfig>;
+
+const probeBlock = (d: ProbeDescriptor) =>
+  Type.Object({ ...probeCommon(d), ...(d.options?.properties ?? {}) }, { additionalProperties: false, default: {} });
 
 export const CollectorTarget = Type.Object(
   {
@@ -32,10 +37,9 @@ export const CollectorTarget = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+// One block per probe, built from the probe registry so that a new probe is configurable the moment it exists.
 export const ProbesConfig = Type.Object(
-  {
-    pacemaker: ProbeConfig,
-  },
+  Object.fromEntries(Object.entries(PROBES).map(([name, d]) => [name, probeBlock(d)])),
   { additionalProperties: false, default: {} },
 );
 

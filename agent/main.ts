@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readSecret } from '../common/config-file.js';
-import type { AgentConfig } from './config.js';
+import { PROBE_COMMON_KEYS, type AgentConfig } from './config.js';
 import type { Exec, ExecStream } from './lib/exec.js';
 import { PROBES } from './probes/index.js';
 import { Scheduler, type ScheduledProbe } from './scheduler.js';
@@ -74,10 +74,15 @@ export const startAgent = async (config: AgentConfig, deps: AgentDeps): Promise<
   };
 
   const scheduled: ScheduledProbe[] = [];
-  for (const [name, pc] of Object.entries(config.probes)) {
-    const probe = PROBES[name];
-    if (!probe || !pc.enabled) continue;
-    scheduled.push({ probe, intervalMs: Math.round(pc.intervalSeconds * 1000), timeoutMs: Math.round(pc.timeoutSeconds * 1000) });
+  for (const [name, block] of Object.entries(config.probes as Record<string, Record<string, unknown>>)) {
+    const d = PROBES[name];
+    if (!d || block['enabled'] === false) continue;
+    const options = Object.fromEntries(Object.entries(block).filter(([k]) => !(PROBE_COMMON_KEYS as readonly string[]).includes(k)));
+    scheduled.push({
+      probe: d.create(options),
+      intervalMs: Math.round(Number(block['intervalSeconds']) * 1000),
+      timeoutMs: Math.round(Number(block['timeoutSeconds']) * 1000),
+    });
   }
   const scheduler = new Scheduler(scheduled, {
     exec: deps.exec,

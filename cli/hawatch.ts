@@ -141,8 +141,9 @@ program
   .addOption(new Option('--once', 'run once and print (the only mode)').default(true))
   .option('--timeout <seconds>', 'time limit for the probe run', positive, 10)
   .action(async (name: string, opts: { timeout: number }) => {
-    const probe = PROBES[name];
-    if (!probe) return fail(new Error(`unknown probe ${name}`));
+    const d = PROBES[name];
+    if (!d) return fail(new Error(`unknown probe ${name}`));
+    const probe = d.create({});
     const logger = createLogger('hawatch-probe', 'warn');
     const scheduler = new Scheduler([{ probe, intervalMs: 1_000, timeoutMs: opts.timeout * 1000 }], {
       exec,

@@ -1,11 +1,23 @@
 // Every probe the agent knows, by name (= folder = config key = metric subsystem), and the parsers
 // that `hawatch parse SOURCE` can run on a captured output.
+import type { TObject } from 'typebox';
 import type { ParseSource, Probe } from './types.js';
 import { pacemakerProbe } from './pacemaker/probe.js';
 import { parseCrmMonXml } from './pacemaker/parse.js';
+import { createVrrpProbe, VrrpProbeOptions, VRRP_PARSE_SOURCES } from './vrrp/index.js';
 
-export const PROBES: Readonly<Record<string, Probe>> = {
-  pacemaker: pacemakerProbe as Probe,
+export interface ProbeDescriptor {
+  /** Builds the probe from its own options block (already checked against `options`). */
+  create: (options: Record<string, unknown>) => Probe;
+  /** The probe's own config keys with defaults, next to enabled/intervalSeconds/timeoutSeconds; none if absent. */
+  options?: TObject;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+}
+
+export const PROBES: Readonly<Record<string, ProbeDescriptor>> = {
+  pacemaker: { create: () => pacemakerProbe as Probe, intervalSeconds: 10, timeoutSeconds: 8 },
+  vrrp: { create: (o) => createVrrpProbe(o) as Probe, options: VrrpProbeOptions, intervalSeconds: 5, timeoutSeconds: 5 },
 };
 
 export const PARSE_SOURCES: Readonly<Record<string, ParseSource>> = {
@@ -13,4 +25,5 @@ export const PARSE_SOURCES: Readonly<Record<string, ParseSource>> = {
     description: 'crm_mon --output-as=xml --include=all (Pacemaker 2.1+/3.x), or legacy crm_mon --as-xml (1.1)',
     parse: parseCrmMonXml,
   },
+  ...VRRP_PARSE_SOURCES,
 };

@@ -2,6 +2,7 @@
 // The collector imports from agent/ only this folder.
 import Type, { type Static } from 'typebox';
 import { PacemakerReport } from './pacemaker.js';
+import { VrrpReport } from './vrrp.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -104,6 +105,7 @@ export type PushAck = Static<typeof PushAck>;
 /** Reports the collector understands, by probe name; reports of probes it does not know are stored as they are. */
 export const KnownReports = {
   pacemaker: PacemakerReport,
+  vrrp: VrrpReport,
 } as const;
 
-export { PacemakerReport };
+export { PacemakerReport, VrrpReport };
