@@ -1,5 +1,6 @@
 // The collector's configuration: one schema per block, defaults in the schemas.
 import Type, { type Static } from 'typebox';
+import { DeliveryConfig, NotifiersConfig } from './alerts/notify/config.js';
 
 const HostPort = Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[^:\\s]+):[0-9]{1,5}$', description: 'HOST:PORT' });
 
@@ -68,6 +69,9 @@ export const CollectorConfig = Type.Object(
     auth: AuthConfig,
     ingest: IngestConfig,
     agents: AgentsConfig,
+    /** Where alerts go: Alertmanager, webhooks, PagerDuty (see collector/alerts/notify/README.md). */
+    notifiers: NotifiersConfig,
+    delivery: DeliveryConfig,
   },
   { additionalProperties: false },
 );

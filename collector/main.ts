@@ -13,6 +13,7 @@ import { AlertEngine, AlertStore } from './alerts/engine.js';
 import { RULES } from './alerts/rules/index.js';
 import { registerAlertRoutes } from './alerts/routes.js';
 import type { AlertNotification } from './alerts/types.js';
+import { createDeliveryQueue, createNotifiers } from './alerts/notify/index.js';
 
 export interface CollectorDeps {
   logger: Logger;
@@ -57,8 +58,30 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   });
   model.loadFromStore(db);
 
+  const notifiers = createNotifiers(config.notifiers, {
+    now,
+    ...(config.delivery.externalUrl ? { externalUrl: config.delivery.externalUrl } : {}),
+    source: deps.configFile ?? '(config)',
+  });
+  const delivery = createDeliveryQueue({
+    db,
+    notifiers,
+    now,
+    random: Math.random,
+    logger: log.child({ part: 'delivery' }),
+    backoff: { initialMs: config.delivery.backoffInitialSeconds * 1000, maxMs: config.delivery.backoffMaxSeconds * 1000 },
+    maxAgeMs: config.delivery.maxAgeHours * 3600_000,
+    retentionMs: config.delivery.retentionDays * 86_400_000,
+  });
   const alertStore = new AlertStore(db);
-  const alerts = new AlertEngine({ rules: RULES, store: alertStore });
+  const alerts = new AlertEngine({
+    rules: RULES,
+    store: alertStore,
+    // Stored in the same transaction as the alert change: an alert is never recorded without its pages queued.
+    deliver: (ns) => {
+      if (notifiers.length) delivery.enqueue(ns);
+    },
+  });
   // Rules run after pushes change the model (at most every EVALUATE_MIN_MS) and on a timer, which is what
   // turns a silent agent stale and a pending alert firing when no push arrives.
   const EVALUATE_MIN_MS = 100;
@@ -71,6 +94,8 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
         log.warn({ alert: n.alert.rule, kind: n.kind, cluster: n.alert.cluster, labels: n.alert.labels, summary: n.alert.summary, evidence: n.alert.evidence }, `alert ${n.kind}`);
         deps.onAlert?.(n);
       }
+      // Alertmanager expires a firing alert unless it is re-sent (as Prometheus does every minute).
+      if (notifiers.length) delivery.resendFiring(alerts.openAlerts().filter((a) => a.status === 'firing'));
     } catch (e) {
       log.error({ err: e }, 'alert evaluation failed');
     }
@@ -106,7 +131,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       log.error({ err: e, batches: n }, 'group commit failed; the pushes were not acknowledged and will be retried by the agents');
     },
   });
-  metrics = createMetrics(model, () => committer.depth, () => alerts.openAlerts());
+  metrics = createMetrics(model, () => committer.depth, () => alerts.openAlerts(), () => delivery.stats());
 
   const app = buildHttpServer({
     logger: log,
@@ -115,6 +140,8 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     openReads: config.auth.openReads,
     committer,
     model,
+    db,
+    now,
     metrics,
     health: () => {
       const checks: Record<string, string> = {};
@@ -148,6 +175,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       clearTimeout(evalTimer);
       await app.close();
       committer.close();
+      await delivery.close();
       db.close();
     },
   };

@@ -54,13 +54,15 @@ export class AlertStore {
     };
   }
 
-  save(changes: readonly { alert: Alert; from: Alert['status'] | null; to: Alert['status'] | 'cancelled' }[]): void {
+  /** Store the changes; `alsoInTransaction` (queueing their notifications) commits or rolls back with them. */
+  save(changes: readonly { alert: Alert; from: Alert['status'] | null; to: Alert['status'] | 'cancelled' }[], alsoInTransaction?: () => void): void {
     this.db.transaction(() => {
       for (const c of changes) {
         if (c.to === 'cancelled') this.stmt.deletePending.run(c.alert.fingerprint);
         else this.stmt.upsert.run({ ...c.alert, labels: JSON.stringify(c.alert.labels), evidence: JSON.stringify(c.alert.evidence) });
         if (c.from !== c.to) this.stmt.history.run(c.alert.fingerprint, c.alert.updatedAtMs, c.from, c.to, JSON.stringify(c.alert.evidence));
       }
+      alsoInTransaction?.();
     })();
   }
 
@@ -91,6 +93,8 @@ export class AlertStore {
 export interface AlertEngineOptions {
   rules: readonly Rule[];
   store: AlertStore;
+  /** Queue notifications for delivery; runs inside the transaction that stores the alert changes. */
+  deliver?: (notifications: readonly AlertNotification[]) => void;
 }
 
 export class AlertEngine {
@@ -153,7 +157,8 @@ export class AlertEngine {
         changes.push({ alert: { ...alert, updatedAtMs: now }, from: 'pending', to: 'cancelled' });
       }
     }
-    if (changes.length) this.opts.store.save(changes);
+    const deliver = this.opts.deliver;
+    if (changes.length) this.opts.store.save(changes, deliver && notify.length ? () => deliver(notify) : undefined);
     return notify;
   }
 

@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import type { ClusterModel } from '../model/model.js';
 import type { Alert } from '../alerts/types.js';
+import type { DeliveryStats } from '../alerts/notify/index.js';
 
 export interface CollectorMetrics {
   registry: Registry<RegistryContentType>;
@@ -11,8 +12,35 @@ export interface CollectorMetrics {
   queueDepth: Gauge;
 }
 
-export const createMetrics = (model: ClusterModel, queueDepth: () => number, openAlerts: () => Alert[] = () => []): CollectorMetrics => {
+export const createMetrics = (
+  model: ClusterModel,
+  queueDepth: () => number,
+  openAlerts: () => Alert[] = () => [],
+  delivery: () => DeliveryStats | null = () => null,
+): CollectorMetrics => {
   const registry = new Registry<RegistryContentType>();
+
+  // Notifier health: a page that cannot be delivered is itself an incident.
+  new Gauge({
+    name: 'hawatch_notifier_pending',
+    help: 'Alert notifications waiting for delivery (durable), per notifier.',
+    labelNames: ['notifier', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [name, n] of Object.entries(delivery()?.notifiers ?? {})) this.set({ notifier: name, kind: n.kind }, n.pending);
+    },
+  });
+  new Gauge({
+    name: 'hawatch_notifier_consecutive_failures',
+    help: 'Failed delivery attempts in a row, per notifier (0 after a success).',
+    labelNames: ['notifier', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [name, n] of Object.entries(delivery()?.notifiers ?? {})) this.set({ notifier: name, kind: n.kind }, n.consecutiveFailures);
+    },
+  });
 
   new Gauge({
     name: 'hawatch_alerts',

@@ -44,6 +44,8 @@ export const migrate = (db: Db, migrations: readonly Migration[]): void => {
   if (current > newest) {
     throw new StoreError('store.too_new', `database schema version ${current} is newer than this hawatch (${newest}); refusing to touch it`);
   }
+  const versions = migrations.map((m) => m.version);
+  if (new Set(versions).size !== versions.length) throw new StoreError('store.migrations', `duplicate migration versions: ${versions.join(', ')}`);
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {

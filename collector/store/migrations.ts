@@ -1,4 +1,6 @@
 // Numbered schema migrations. Append only: a released migration is never edited; a change is a new entry.
+import { ALERT_DELIVERY_MIGRATION } from '../alerts/notify/queue.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -129,4 +131,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_history_by_time ON alert_history (at_ms);
     `,
   },
+  {
+    version: 3,
+    name: 'REST: event-filter indexes and EventService subscriptions',
+    sql: `
+      -- $filter on Events by kind, object or reporting node, newest first, without a sort or a scan of the cluster.
+      CREATE INDEX transitions_by_kind ON transitions (cluster, kind, at_ms);
+      CREATE INDEX transitions_by_object_time ON transitions (cluster, object, at_ms);
+      CREATE INDEX transitions_by_node ON transitions (cluster, node, at_ms);
+
+      -- Alert destinations (EventService/Subscriptions). secret is write-only in the API.
+      CREATE TABLE subscriptions (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        context TEXT,
+        secret TEXT,
+        created_ms INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  // Alert delivery keeps its own numbering (100+) so its schema can evolve with the notifiers.
+  ALERT_DELIVERY_MIGRATION,
 ];

@@ -1,0 +1,110 @@
+// A generic webhook speaking Alertmanager's webhook payload (version 4), so receivers written for Alertmanager
+// (chat bridges, ticketing, on-call tools) work with hawatch directly.
+import type { AlertNotification } from '../types.js';
+import { alertAnnotations, alertLabels, alertUrl, iso, sortKeys } from './format.js';
+import { postJson, type HttpTarget } from './http.js';
+import type { DeliveryReceipt, QueueNotifier } from './types.js';
+
+/** Alertmanager writes the zero Go time as endsAt of firing alerts; receivers test for it. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export interface WebhookAlert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
+}
+
+export interface WebhookMessage {
+  version: '4';
+  groupKey: string;
+  truncatedAlerts: number;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: WebhookAlert[];
+}
+
+export interface WebhookNotifierOptions {
+  name: string;
+  url: string;
+  /** The `receiver` field; the notifier's name when absent. */
+  receiver?: string;
+  headers?: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  externalUrl?: string;
+  fetch?: typeof globalThis.fetch;
+  now: () => number;
+}
+
+const common = (sets: readonly Record<string, string>[]): Record<string, string> => {
+  const [first, ...rest] = sets;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((s) => s[k] === v)));
+};
+
+/** Alertmanager's LabelSet.String(): {a="x", b="y"}, sorted, Go-quoted. */
+const labelSetString = (ls: Record<string, string>): string =>
+  `{${Object.entries(sortKeys(ls))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ')}}`;
+
+/**
+ * One message per group. hawatch groups by every label (Alertmanager's `group_by: ['...']`), so a group is one alert
+ * and its groupKey is stable per alert: receivers that thread or deduplicate by groupKey see one thread per problem.
+ */
+export const toWebhookMessage = (batch: readonly AlertNotification[], receiver: string, externalUrl: string | undefined): WebhookMessage => {
+  const alerts: WebhookAlert[] = batch.map((n) => {
+    const a = n.alert;
+    const startsMs = a.firingAtMs ?? a.startsAtMs;
+    return {
+      status: n.kind,
+      labels: alertLabels(a),
+      annotations: alertAnnotations(a),
+      startsAt: iso(startsMs),
+      endsAt: n.kind === 'resolved' ? iso(Math.max(a.endsAtMs ?? startsMs, startsMs)) : GO_ZERO_TIME,
+      generatorURL: alertUrl(externalUrl, a) ?? '',
+      fingerprint: a.fingerprint,
+    };
+  });
+  const commonLabels = common(alerts.map((a) => a.labels));
+  return {
+    version: '4',
+    groupKey: `{}:${labelSetString(commonLabels)}`,
+    truncatedAlerts: 0,
+    // As Alertmanager: the group is firing while any of its alerts is.
+    status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+    receiver,
+    groupLabels: commonLabels,
+    commonLabels,
+    commonAnnotations: common(alerts.map((a) => a.annotations)),
+    externalURL: externalUrl ?? '',
+    alerts,
+  };
+};
+
+export const createWebhookNotifier = (o: WebhookNotifierOptions): QueueNotifier => {
+  const target: HttpTarget = { url: o.url, headers: o.headers ?? {}, timeoutMs: o.timeoutMs, fetch: o.fetch ?? globalThis.fetch, now: o.now };
+  const receiver = o.receiver ?? o.name;
+  const deliver = async (batch: readonly AlertNotification[]): Promise<DeliveryReceipt> => {
+    let status = 0;
+    // One alert per message keeps groupKey one-to-one with the alert (see toWebhookMessage).
+    for (const n of batch) status = (await postJson(target, toWebhookMessage([n], receiver, o.externalUrl))).status;
+    return { status };
+  };
+  return {
+    name: o.name,
+    kind: 'webhook',
+    maxBatch: 1,
+    deliver,
+    send: async (batch) => {
+      await deliver(batch);
+    },
+  };
+};
