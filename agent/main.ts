@@ -12,7 +12,8 @@ import { openOutbox, type Outbox } from './outbox.js';
 import { Pusher } from './push.js';
 import type { Observation } from './protocol/index.js';
 
-export const AGENT_VERSION = '0.1.0';
+export { AGENT_VERSION } from '../common/version.js';
+import { AGENT_VERSION } from '../common/version.js';
 export const OUTBOX_FILE = 'outbox.sqlite';
 
 export interface AgentDeps {

@@ -17,6 +17,7 @@ import { startAgent, type RunningAgent } from '../agent/main.js';
 import type { PacemakerReport } from '../agent/protocol/index.js';
 import { bundledScenariosDir, endMs, events, listScenarios, loadTimeline, startMs, type Timeline } from '../demo/timeline.js';
 import { replayExec, scenarioClock } from '../demo/replay-exec.js';
+import { bundledMibDir } from '../collector/snmp/index.js';
 
 export const DEFAULT_SCENARIO = 'pcmk3-partition-node3';
 
@@ -73,6 +74,8 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
       // The demo binds to loopback and lets anyone read; pushes still need the agents' token.
       auth: { openReads: true, tokens: [{ name: 'demo-admin', role: 'admin', token: adminToken }, { name: 'demo-agents', role: 'agent', token: agentToken }] },
       agents: { staleAfterIntervals: 3 },
+      // SNMP on loopback with the classic read community, so `snmpwalk -c public` works out of the box.
+      snmp: { enabled: true, listen: opts.snmpListen, communities: [{ community: 'public' }] },
     },
     '(demo)',
   );
@@ -99,7 +102,11 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
         node,
         dataDir: join(dataDir, 'agents', node),
         collector: { url: collector.url, token: agentToken, pushIntervalSeconds: 2, backoffInitialSeconds: 0.2, backoffMaxSeconds: 2 },
-        probes: { pacemaker: { intervalSeconds: probeEverySeconds, timeoutSeconds: 5 } },
+        probes: {
+          pacemaker: { intervalSeconds: probeEverySeconds, timeoutSeconds: 5 },
+          // A simulated node must not read this host's keepalived files or processes: only its recording.
+          vrrp: { intervalSeconds: probeEverySeconds / 2, timeoutSeconds: 5, fifoPath: '', confPath: '', jsonDumpPath: '', dataDumpPath: '', statsDumpPath: '', checkProcess: false },
+        },
       },
       '(demo)',
     );
@@ -178,7 +185,9 @@ export const runDemo = async (opts: DemoOptions): Promise<void> => {
   say(`  curl -s ${base}/metrics | grep -E 'hawatch_(agent_up|probe_success)'`);
   say(`  curl -s ${base}/api/v1/Alerts`);
   say(`  curl -s ${base}/healthz`);
-  say(`  (SNMP on ${opts.snmpListen}: the HAWATCH-MIB agent is not built yet; snmpwalk comes with it)`);
+  const mibs = bundledMibDir();
+  say(`  snmpwalk -v2c -c public -M +${mibs} -m SNMPv2-MIB:HAWATCH-MIB ${opts.snmpListen.replace(/:(\d+)$/, ':$1')} hawatchMIB`);
+  say(`  snmptable -v2c -c public -Ci -M +${mibs} -m SNMPv2-MIB:HAWATCH-MIB ${opts.snmpListen} hawatchNodeTable`);
   say('');
   say('timeline (scenario time):');
   for (const e of events(demo.timeline)) say(`  ${(e.tMs / 1000).toFixed(1).padStart(6)} s  ${e.name}: ${e.what}`);

@@ -62,9 +62,11 @@ program
       const raw = opts.config ? loadConfigFile(CollectorConfig, opts.config) : validateConfig(CollectorConfig, {}, file);
       if (opts.dataDir) raw.dataDir = opts.dataDir;
       if (opts.httpListen) raw.http.listen = opts.httpListen;
-      if (opts.snmpListen) raw.snmp = { enabled: true, listen: opts.snmpListen };
+      if (opts.snmpListen) raw.snmp = { ...raw.snmp, enabled: true, listen: opts.snmpListen };
       const config = validateConfig(CollectorConfig, raw, file);
-      if (config.snmp.enabled) process.stderr.write('hawatch: note: the SNMP agent is not built yet (see the SNMP issue); serving HTTP only\n');
+      if (config.snmp.enabled && config.snmp.communities.length === 0 && config.snmp.v3Users.length === 0) {
+        process.stderr.write('hawatch: note: SNMP is enabled but no community or v3 user is configured (snmp.communities, snmp.v3Users): it answers nobody\n');
+      }
       const running = await startCollector(config, { logger: createLogger('hawatch-collector'), configFile: file });
       onSignals(running.close);
     } catch (e) {

@@ -24,10 +24,40 @@ export const HttpConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const EngineId = Type.String({ pattern: '^(0x)?([0-9a-fA-F]{2}){5,32}$' });
+
+export const SnmpUser = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 32 }),
+    authProtocol: Type.Union([Type.Literal('sha'), Type.Literal('sha256')], { default: 'sha256' }),
+    authKey: Type.Optional(Type.String({ minLength: 8 })),
+    authKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+    privProtocol: Type.Literal('aes', { default: 'aes' }),
+    privKey: Type.Optional(Type.String({ minLength: 8 })),
+    privKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 export const SnmpConfig = Type.Object(
   {
     enabled: Type.Boolean({ default: false }),
+    /** net-snmp turns port 0 into 161, so a real port is needed. */
     listen: Type.String({ ...HostPort, default: '127.0.0.1:1161' }),
+    /** v2c communities (read-only). */
+    communities: Type.Array(
+      Type.Object({ community: Type.Optional(Type.String({ minLength: 1 })), communityFile: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
+      { default: [] },
+    ),
+    /** v3 USM users, authPriv (SHA/SHA-256 + AES). */
+    v3Users: Type.Array(SnmpUser, { default: [] }),
+    /** Keeps the v3 engine's identity across restarts. */
+    engineId: Type.Optional(EngineId),
+    mibDir: Type.Optional(Type.String({ minLength: 1 })),
+    sysContact: Type.String({ default: '' }),
+    sysLocation: Type.String({ default: '' }),
+    /** A new walk reuses the newest model snapshot while it is younger than this. */
+    viewReuseMs: Type.Integer({ minimum: 0, default: 2000 }),
   },
   { additionalProperties: false, default: {} },
 );

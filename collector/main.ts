@@ -14,6 +14,8 @@ import { RULES } from './alerts/rules/index.js';
 import { registerAlertRoutes } from './alerts/routes.js';
 import type { AlertNotification } from './alerts/types.js';
 import { createDeliveryQueue, createNotifiers } from './alerts/notify/index.js';
+import { bundledMibDir, startSnmpAgent, type RunningSnmpAgent } from './snmp/index.js';
+import { AGENT_VERSION } from '../common/version.js';
 
 export interface CollectorDeps {
   logger: Logger;
@@ -30,6 +32,8 @@ export interface RunningCollector {
   db: Db;
   model: ClusterModel;
   alerts: AlertEngine;
+  /** The SNMP agent, when snmp.enabled. */
+  snmp: RunningSnmpAgent | null;
   close(): Promise<void>;
 }
 
@@ -162,18 +166,51 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   log.info({ url, dataDir: config.dataDir }, 'collector listening');
 
+  let snmp: RunningSnmpAgent | null = null;
+  if (config.snmp.enabled) {
+    const cfgFile = deps.configFile ?? '(config)';
+    const s = parseHostPort(config.snmp.listen);
+    try {
+      snmp = await startSnmpAgent({
+        model,
+        listen: { host: s.host, port: s.port },
+        now,
+        logger: log.child({ face: 'snmp' }),
+        communities: config.snmp.communities.map((c, i) => readSecret(c.community, c.communityFile, `snmp.communities[${i}]`, cfgFile) ?? ''),
+        v3Users: config.snmp.v3Users.map((u) => ({
+          name: u.name,
+          authProtocol: u.authProtocol,
+          privProtocol: 'aes' as const,
+          authKey: readSecret(u.authKey, u.authKeyFile, `snmp.v3Users[${u.name}].authKey`, cfgFile) ?? '',
+          privKey: readSecret(u.privKey, u.privKeyFile, `snmp.v3Users[${u.name}].privKey`, cfgFile) ?? '',
+        })),
+        mibDir: config.snmp.mibDir ?? bundledMibDir(),
+        collectorVersion: AGENT_VERSION,
+        ...(config.snmp.engineId ? { engineId: config.snmp.engineId } : {}),
+        system: { contact: config.snmp.sysContact, location: config.snmp.sysLocation },
+        viewReuseMs: config.snmp.viewReuseMs,
+      });
+      log.info({ listen: config.snmp.listen }, 'SNMP agent listening');
+    } catch (e) {
+      await app.close();
+      throw e;
+    }
+  }
+
   let closed = false;
   return {
     url,
     db,
     model,
     alerts,
+    snmp,
     close: async () => {
       if (closed) return;
       closed = true;
       clearInterval(evalTick);
       clearTimeout(evalTimer);
       await app.close();
+      await snmp?.close();
       committer.close();
       await delivery.close();
       db.close();
