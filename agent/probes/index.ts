@@ -5,6 +5,8 @@ import type { ParseSource, Probe } from './types.js';
 import { pacemakerProbe } from './pacemaker/probe.js';
 import { parseCrmMonXml } from './pacemaker/parse.js';
 import { createVrrpProbe, VrrpProbeOptions, VRRP_PARSE_SOURCES } from './vrrp/index.js';
+import { createCorosyncProbe, CorosyncProbeOptions, COROSYNC_PARSE_SOURCES } from './corosync/index.js';
+import { heartbeatProbe, HEARTBEAT_PARSE_SOURCES } from './heartbeat/index.js';
 
 export interface ProbeDescriptor {
   /** Builds the probe from its own options block (already checked against `options`). */
@@ -18,6 +20,8 @@ export interface ProbeDescriptor {
 export const PROBES: Readonly<Record<string, ProbeDescriptor>> = {
   pacemaker: { create: () => pacemakerProbe as Probe, intervalSeconds: 10, timeoutSeconds: 8 },
   vrrp: { create: (o) => createVrrpProbe(o) as Probe, options: VrrpProbeOptions, intervalSeconds: 5, timeoutSeconds: 5 },
+  corosync: { create: (o) => createCorosyncProbe(o) as Probe, options: CorosyncProbeOptions, intervalSeconds: 5, timeoutSeconds: 8 },
+  heartbeat: { create: () => heartbeatProbe as Probe, intervalSeconds: 10, timeoutSeconds: 8 },
 };
 
 export const PARSE_SOURCES: Readonly<Record<string, ParseSource>> = {
@@ -26,4 +30,6 @@ export const PARSE_SOURCES: Readonly<Record<string, ParseSource>> = {
     parse: parseCrmMonXml,
   },
   ...VRRP_PARSE_SOURCES,
+  ...COROSYNC_PARSE_SOURCES,
+  ...HEARTBEAT_PARSE_SOURCES,
 };

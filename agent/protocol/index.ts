@@ -3,6 +3,8 @@
 import Type, { type Static } from 'typebox';
 import { PacemakerReport } from './pacemaker.js';
 import { VrrpReport } from './vrrp.js';
+import { CorosyncReport } from './corosync.js';
+import { HeartbeatReport } from './heartbeat.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -106,6 +108,8 @@ export type PushAck = Static<typeof PushAck>;
 export const KnownReports = {
   pacemaker: PacemakerReport,
   vrrp: VrrpReport,
+  corosync: CorosyncReport,
+  heartbeat: HeartbeatReport,
 } as const;
 
-export { PacemakerReport, VrrpReport };
+export { PacemakerReport, VrrpReport, CorosyncReport, HeartbeatReport };

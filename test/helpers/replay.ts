@@ -29,7 +29,15 @@ export const SCENARIOS_DIR = join(import.meta.dirname, '..', '..', 'demo', 'scen
 
 export const replayScenario = async (
   scenario: string,
-  opts: { probes: Probe[]; rules: readonly Rule[]; cluster: string; probeEveryMs?: number; stepMs?: number; untilMs?: number },
+  opts: {
+    /** The probes every node runs; a function gives each node its own (probes that read recordings, not exec). */
+    probes: Probe[] | ((timeline: Timeline, node: string, scenarioTime: () => number) => Probe[]);
+    rules: readonly Rule[];
+    cluster: string;
+    probeEveryMs?: number;
+    stepMs?: number;
+    untilMs?: number;
+  },
 ): Promise<ReplayResult> => {
   const timeline = loadTimeline(join(SCENARIOS_DIR, scenario));
   const dir = mkdtempSync(join(tmpdir(), 'hawatch-replay-'));
@@ -46,13 +54,14 @@ export const replayScenario = async (
   const seq = new Map<string, number>();
   const nextProbe = new Map<string, number>(timeline.nodes.map((n, i) => [n, t + (i * probeEvery) / timeline.nodes.length]));
   const notifications: ReplayResult['notifications'] = [];
+  const probesOf = new Map(timeline.nodes.map((n) => [n, typeof opts.probes === 'function' ? opts.probes(timeline, n, () => t) : opts.probes]));
   for (; t <= end; t += step) {
     for (const node of timeline.nodes) {
       if ((nextProbe.get(node) ?? 0) > t) continue;
       nextProbe.set(node, t + probeEvery);
       const exec = replayExec(timeline, node, () => t);
       const observations = [];
-      for (const probe of opts.probes) {
+      for (const probe of probesOf.get(node) ?? []) {
         const outcome = await probe.run({ exec, timeoutMs: 5_000, node, now: clock });
         observations.push(outcomeToObservation(probe.name, outcome, clock(), 1));
       }

@@ -1,0 +1,127 @@
+// VRRP rules. keepalived's state is each node's claim; `ip addr` on each node is the ground truth of who holds
+// a virtual IP. Only comparing nodes shows two MASTERs for one VRID or one VIP on two nodes.
+import type { VrrpReport, VrrpInstance } from '../../../agent/protocol/vrrp.js';
+import type { ClusterView } from '../../model/model.js';
+import type { Evidence, Finding } from '../types.js';
+import { finding, freshReports, type Rule } from './types.js';
+
+type Seen = { node: string; atMs: number; instance: VrrpInstance };
+
+/** Instances by VRRP router: VRID (and interface-independent name when the VRID is unknown). */
+const byRouter = (c: ClusterView): Map<string, Seen[]> => {
+  const m = new Map<string, Seen[]>();
+  for (const r of freshReports<VrrpReport>(c, 'vrrp')) {
+    for (const i of r.report.instances) {
+      const key = i.vrid !== null ? `vrid ${i.vrid}` : `instance ${i.name}`;
+      m.set(key, [...(m.get(key) ?? []), { node: r.node, atMs: r.atMs, instance: i }]);
+    }
+  }
+  return m;
+};
+
+const says = (s: Seen): string => {
+  const vips = s.instance.vips.map((v) => `${v.address}${v.present === true ? ' present' : v.present === false ? ' absent' : ''}`).join(', ');
+  return `${s.instance.name} ${s.instance.state}${s.instance.claimedState && s.instance.claimedState !== s.instance.state ? ` (keepalived last said ${s.instance.claimedState})` : ''}${vips ? `; ${vips}` : ''}`;
+};
+const ev = (s: Seen): Evidence => ({ node: s.node, probe: 'vrrp', atMs: s.atMs, says: says(s) });
+
+const routerLabels = (key: string, seen: Seen[]): Record<string, string> => {
+  const first = seen[0]?.instance;
+  return key.startsWith('vrid ') ? { vrid: key.slice(5), instance: first?.name ?? '' } : { instance: first?.name ?? key };
+};
+
+export const vrrpSplitBrain: Rule = {
+  name: 'VrrpSplitBrain',
+  severity: 'critical',
+  // Nodes are observed at different moments: during a preemption the new MASTER's report can arrive before the
+  // old one's BACKUP (keepalived 2.2.7 hands over within ~3 ms). Two seconds (two adverts) separate that from a
+  // real split brain, which lasts until the network heals.
+  forMs: 2_000,
+  runbook: 'Two nodes act as MASTER or hold the same virtual IP: clients see ARP flapping. Check the VRRP path between the nodes (adverts, multicast, firewall), then stop keepalived on one side or remove the stale address (ip addr del).',
+  evaluate: (snap) =>
+    snap.clusters.flatMap((c) => {
+      const out: Finding[] = [];
+      for (const [key, seen] of [...byRouter(c)].sort(([a], [b]) => a.localeCompare(b))) {
+        const masters = seen.filter((s) => s.instance.state === 'MASTER');
+        // Ground truth: the same VIP present on two nodes, whatever keepalived claims (e.g. a crashed MASTER left it).
+        const holders = new Map<string, Set<string>>();
+        for (const s of seen) for (const v of s.instance.vips) if (v.present === true) holders.set(v.address, (holders.get(v.address) ?? new Set()).add(s.node));
+        const doubled = [...holders].filter(([, nodes]) => nodes.size > 1);
+        if (masters.length < 2 && doubled.length === 0) continue;
+        const reasons: string[] = [];
+        if (masters.length >= 2) reasons.push(`${masters.length} nodes are MASTER (${masters.map((m) => m.node).sort().join(', ')})`);
+        for (const [addr, nodes] of doubled) reasons.push(`${addr} is on ${[...nodes].sort().join(' and ')}`);
+        const nodes = [...new Set([...masters.map((m) => m.node), ...doubled.flatMap(([, n]) => [...n])])].sort();
+        out.push(
+          finding(vrrpSplitBrain, c.name, routerLabels(key, seen), `VRRP split brain on ${key}: ${reasons.join('; ')}`,
+            `Nodes involved: ${nodes.join(', ')}. keepalived's claims and the addresses on each node's interfaces disagree with a single master.`,
+            seen.filter((s) => nodes.includes(s.node)).map(ev)),
+        );
+      }
+      return out;
+    }),
+};
+
+export const vrrpVipNoHolder: Rule = {
+  name: 'VrrpVipNoHolder',
+  severity: 'critical',
+  // A failover leaves the VIP on no node for ~0.6 s (measured, keepalived 2.2.7): that is not an outage page.
+  forMs: 5_000,
+  runbook: 'No node holds the virtual IP: the service is unreachable. Check keepalived on all nodes (FAULT states, tracked scripts, interfaces).',
+  evaluate: (snap) =>
+    snap.clusters.flatMap((c) => {
+      // If any node that has this router configured is stale, we cannot know: unknown, not an outage.
+      const reporters = new Set(freshReports<VrrpReport>(c, 'vrrp').map((r) => r.node));
+      const anyStale = c.nodes.some((n) => n.agentState === 'stale' && n.probes['vrrp']);
+      if (anyStale) return [];
+      const out: Finding[] = [];
+      for (const [key, seen] of byRouter(c)) {
+        const configured = new Set(seen.flatMap((s) => s.instance.vips.filter((v) => !v.excluded).map((v) => v.address)));
+        for (const addr of [...configured].sort()) {
+          const known = seen.filter((s) => s.instance.vips.some((v) => v.address === addr && v.present !== null));
+          if (known.length === 0 || known.some((s) => s.instance.vips.some((v) => v.address === addr && v.present === true))) continue;
+          out.push(finding(vrrpVipNoHolder, c.name, { ...routerLabels(key, seen), address: addr }, `virtual IP ${addr} (${key}) is on no node`,
+            `Checked on ${[...reporters].sort().join(', ')}.`, known.map(ev)));
+        }
+      }
+      return out;
+    }),
+};
+
+export const vrrpVipOnNonMaster: Rule = {
+  name: 'VrrpVipOnNonMaster',
+  severity: 'warning',
+  forMs: 5_000,
+  runbook: 'A node holds a virtual IP while keepalived there is not MASTER (crashed or stopped keepalived leaves addresses behind): remove the address or restart keepalived.',
+  evaluate: (snap) =>
+    snap.clusters.flatMap((c) =>
+      [...byRouter(c).entries()].flatMap(([key, seen]) =>
+        seen.flatMap((s) =>
+          s.instance.state === 'MASTER'
+            ? []
+            : s.instance.vips
+                .filter((v) => v.present === true)
+                .map((v) => finding(vrrpVipOnNonMaster, c.name, { ...routerLabels(key, seen), node: s.node, address: v.address },
+                  `${v.address} sits on ${s.node}, where ${s.instance.name} is ${s.instance.state}`, `keepalived on ${s.node} does not claim MASTER but the address is on ${v.presentOn ?? 'an interface'}.`, [ev(s)])),
+        ),
+      ),
+    ),
+};
+
+export const vrrpFault: Rule = {
+  name: 'VrrpInstanceFault',
+  severity: 'warning',
+  forMs: 0,
+  runbook: 'keepalived put the instance in FAULT (interface down or a tracked script failing): this node cannot take over. Check the interface and the track scripts.',
+  evaluate: (snap) =>
+    snap.clusters.flatMap((c) =>
+      [...byRouter(c).entries()].flatMap(([key, seen]) =>
+        seen
+          .filter((s) => s.instance.state === 'FAULT')
+          .map((s) => finding(vrrpFault, c.name, { ...routerLabels(key, seen), node: s.node }, `${s.instance.name} is FAULT on ${s.node}${s.instance.interfaceUp === false ? ' (interface down)' : ''}`,
+            `${s.node} cannot act as backup for ${key} while in FAULT.`, [ev(s)])),
+      ),
+    ),
+};
+
+export const VRRP_RULES: readonly Rule[] = [vrrpSplitBrain, vrrpVipNoHolder, vrrpVipOnNonMaster, vrrpFault];
