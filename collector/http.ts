@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { ClusterModel } from './model/model.js';
+import type { Db } from './store/db.js';
 import type { CollectorMetrics } from './prometheus/metrics.js';
 import type { GroupCommitter } from './ingest/group-commit.js';
 import { INGEST_PATH, registerIngestRoute } from './ingest/route.js';
@@ -23,6 +24,8 @@ declare module 'fastify' {
 
 export interface HttpDeps {
   logger: Logger;
+  /** The store, for history views (Events) that read SQLite directly. */
+  db?: Db;
   bodyLimitBytes: number;
   auth: TokenAuth;
   /** Reads (API, metrics) need no token; pushes still do. */
