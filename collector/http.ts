@@ -26,6 +26,7 @@ export interface HttpDeps {
   logger: Logger;
   /** The store, for history views (Events) that read SQLite directly. */
   db?: Db;
+  now?: () => number;
   bodyLimitBytes: number;
   auth: TokenAuth;
   /** Reads (API, metrics) need no token; pushes still do. */
