@@ -7,6 +7,9 @@ import { parseCrmMonXml } from './pacemaker/parse.js';
 import { createVrrpProbe, VrrpProbeOptions, VRRP_PARSE_SOURCES } from './vrrp/index.js';
 import { createCorosyncProbe, CorosyncProbeOptions, COROSYNC_PARSE_SOURCES } from './corosync/index.js';
 import { heartbeatProbe, HEARTBEAT_PARSE_SOURCES } from './heartbeat/index.js';
+import { createDrbdProbe, DrbdProbeOptions, DRBD_PARSE_SOURCES } from './drbd/index.js';
+import { createIscsiProbe, IscsiProbeOptions, ISCSI_PARSE_SOURCES } from './iscsi/index.js';
+import { createFencingProbe, FencingProbeOptions, FENCING_PARSE_SOURCES } from './fencing/index.js';
 
 export interface ProbeDescriptor {
   /** Builds the probe from its own options block (already checked against `options`). */
@@ -22,6 +25,9 @@ export const PROBES: Readonly<Record<string, ProbeDescriptor>> = {
   vrrp: { create: (o) => createVrrpProbe(o) as Probe, options: VrrpProbeOptions, intervalSeconds: 5, timeoutSeconds: 5 },
   corosync: { create: (o) => createCorosyncProbe(o) as Probe, options: CorosyncProbeOptions, intervalSeconds: 5, timeoutSeconds: 8 },
   heartbeat: { create: () => heartbeatProbe as Probe, intervalSeconds: 10, timeoutSeconds: 8 },
+  drbd: { create: (o) => createDrbdProbe(o) as Probe, options: DrbdProbeOptions, intervalSeconds: 10, timeoutSeconds: 8 },
+  iscsi: { create: (o) => createIscsiProbe(o) as Probe, options: IscsiProbeOptions, intervalSeconds: 15, timeoutSeconds: 10 },
+  fencing: { create: (o) => createFencingProbe(o) as Probe, options: FencingProbeOptions, intervalSeconds: 30, timeoutSeconds: 15 },
 };
 
 export const PARSE_SOURCES: Readonly<Record<string, ParseSource>> = {
@@ -32,4 +38,7 @@ export const PARSE_SOURCES: Readonly<Record<string, ParseSource>> = {
   ...VRRP_PARSE_SOURCES,
   ...COROSYNC_PARSE_SOURCES,
   ...HEARTBEAT_PARSE_SOURCES,
+  ...DRBD_PARSE_SOURCES,
+  ...ISCSI_PARSE_SOURCES,
+  ...FENCING_PARSE_SOURCES,
 };

@@ -5,6 +5,9 @@ import { PacemakerReport } from './pacemaker.js';
 import { VrrpReport } from './vrrp.js';
 import { CorosyncReport } from './corosync.js';
 import { HeartbeatReport } from './heartbeat.js';
+import { DrbdReport } from './drbd.js';
+import { IscsiReport } from './iscsi.js';
+import { FencingReport } from './fencing.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -110,6 +113,9 @@ export const KnownReports = {
   vrrp: VrrpReport,
   corosync: CorosyncReport,
   heartbeat: HeartbeatReport,
+  drbd: DrbdReport,
+  iscsi: IscsiReport,
+  fencing: FencingReport,
 } as const;
 
-export { PacemakerReport, VrrpReport, CorosyncReport, HeartbeatReport };
+export { PacemakerReport, VrrpReport, CorosyncReport, HeartbeatReport, DrbdReport, IscsiReport, FencingReport };
