@@ -7,7 +7,9 @@ import type { Db } from './store/db.js';
 import type { CollectorMetrics } from './prometheus/metrics.js';
 import type { GroupCommitter } from './ingest/group-commit.js';
 import { INGEST_PATH, registerIngestRoute } from './ingest/route.js';
-import { registerClusterRoutes } from './rest/clusters.js';
+import { registerRestApi } from './rest/api.js';
+import { conditionalGet } from './rest/etag.js';
+import { installOpenApi, registerOpenApiRoutes } from './rest/openapi.js';
 import { ApiError, errorBody } from './rest/errors.js';
 import { bearerToken, TokenAuth, type Role } from './rest/auth.js';
 import { Registry } from 'prom-client';
@@ -47,6 +49,8 @@ export const buildHttpServer = (deps: HttpDeps): FastifyInstance => {
     keepAliveTimeout: 10_000,
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // Before any route: every route declared from here on is in the OpenAPI document.
+  installOpenApi(app, '1.0.0');
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (req) => {
@@ -91,6 +95,8 @@ export const buildHttpServer = (deps: HttpDeps): FastifyInstance => {
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('hawatch.rest.not_found', `no route ${req.method} ${req.url}`)));
 
+  app.addHook('onSend', conditionalGet);
+
   app.addHook('onResponse', async (req, reply) => {
     if (req.routeOptions.url === INGEST_PATH && reply.statusCode >= 400 && reply.statusCode < 500) deps.metrics.ingestBatches.inc({ result: 'rejected' });
   });
@@ -109,6 +115,7 @@ export const buildHttpServer = (deps: HttpDeps): FastifyInstance => {
   });
 
   registerIngestRoute(app, deps.committer);
-  registerClusterRoutes(app, deps.model);
+  registerRestApi(app, { model: deps.model, db: deps.db, now: deps.now ?? Date.now });
+  registerOpenApiRoutes(app);
   return app;
 };
