@@ -14,9 +14,11 @@ import type { ModelSnapshot } from '../collector/model/model.js';
 import type { AlertNotification } from '../collector/alerts/types.js';
 import { AgentConfig } from '../agent/config.js';
 import { startAgent, type RunningAgent } from '../agent/main.js';
-import type { PacemakerReport } from '../agent/protocol/index.js';
+import type { PacemakerReport, VrrpReport } from '../agent/protocol/index.js';
 import { bundledScenariosDir, endMs, events, listScenarios, loadTimeline, startMs, type Timeline } from '../demo/timeline.js';
 import { replayExec, scenarioClock } from '../demo/replay-exec.js';
+import { startKeepalivedFeed, type KeepalivedFeed } from '../demo/keepalived-feed.js';
+import { exec as realExec, type ExecStream } from '../agent/lib/exec.js';
 import { bundledMibDir } from '../collector/snmp/index.js';
 
 export const DEFAULT_SCENARIO = 'pcmk3-partition-node3';
@@ -53,6 +55,14 @@ export interface RunningDemo {
 const clusterNameOf = (t: Timeline) => (t.lab === 'pacemaker' ? 'hwlab' : 'vrrplab');
 
 const token = () => randomBytes(18).toString('hex');
+
+/** The scenarios recorded no event streams: a stream answers as a missing tool, so no probe runs one on this host. */
+const unrecordedStream =
+  (scenario: string, node: string): ExecStream =>
+  (argv, options) => {
+    queueMicrotask(() => options.onEnd({ kind: 'absent', message: `${argv[0] ?? ''}: not found (replay: \`${argv.join(' ')}\` was not recorded as a stream on ${node} in ${scenario})` }));
+    return { stop: async () => undefined };
+  };
 
 export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLevel = 'warn'): Promise<RunningDemo> => {
   const root = bundledScenariosDir();
@@ -94,7 +104,24 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
   const clock = scenarioClock({ startMs: startMs(timeline), endMs: endMs(timeline), speed: opts.speed, loop: !opts.once, now: Date.now });
   const probeEverySeconds = Math.max(0.2, 1 / opts.speed);
   const agents: RunningAgent[] = [];
+  // keepalived scenarios: each node's recorded keepalived.conf, notify FIFO lines and JSON dumps, in its own files.
+  const feeds: KeepalivedFeed[] = [];
   for (const node of timeline.nodes) {
+    // A simulated node must not read this host's keepalived files or processes: only its recording.
+    let vrrpFiles: { fifoPath: string; confPath: string; jsonDumpPath: string; fifoRetrySeconds?: number } = { fifoPath: '', confPath: '', jsonDumpPath: '' };
+    if (timeline.lab === 'keepalived') {
+      const feed = await startKeepalivedFeed({
+        timeline,
+        node,
+        dir: join(dataDir, 'agents', node, 'keepalived'),
+        clock,
+        speed: opts.speed,
+        exec: realExec,
+        logger: logger.child({ name: `keepalived-${node}` }),
+      });
+      feeds.push(feed);
+      vrrpFiles = { fifoPath: feed.fifoPath, confPath: feed.confPath, jsonDumpPath: feed.jsonDumpPath, fifoRetrySeconds: 1 };
+    }
     const config = validateConfig(
       AgentConfig,
       {
@@ -104,13 +131,21 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
         collector: { url: collector.url, token: agentToken, pushIntervalSeconds: 2, backoffInitialSeconds: 0.2, backoffMaxSeconds: 2 },
         probes: {
           pacemaker: { intervalSeconds: probeEverySeconds, timeoutSeconds: 5 },
-          // A simulated node must not read this host's keepalived files or processes: only its recording.
-          vrrp: { intervalSeconds: probeEverySeconds / 2, timeoutSeconds: 5, fifoPath: '', confPath: '', jsonDumpPath: '', dataDumpPath: '', statsDumpPath: '', checkProcess: false },
+          corosync: { intervalSeconds: probeEverySeconds, timeoutSeconds: 5 },
+          // The recordings have no data/stats dumps, and the recorded keepalived has no process here.
+          vrrp: { intervalSeconds: probeEverySeconds / 2, timeoutSeconds: 5, ...vrrpFiles, dataDumpPath: '', statsDumpPath: '', checkProcess: false },
         },
       },
       '(demo)',
     );
-    agents.push(await startAgent(config, { logger: logger.child({ name: `agent-${node}` }), exec: replayExec(timeline, node, () => clock.tMs()) }));
+    agents.push(
+      await startAgent(config, {
+        logger: logger.child({ name: `agent-${node}` }),
+        exec: replayExec(timeline, node, () => clock.tMs()),
+        // With a stream function the scheduler starts the vrrp probe's FIFO watch; streams were not recorded.
+        ...(timeline.lab === 'keepalived' ? { execStream: unrecordedStream(timeline.scenario, node) } : {}),
+      }),
+    );
   }
 
   let stopped = false;
@@ -139,6 +174,7 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
       if (stopped) return;
       stopped = true;
       clearInterval(endWatch);
+      await Promise.all(feeds.map((f) => f.stop()));
       await Promise.all(agents.map((a) => a.stop()));
       await collector.close();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
@@ -147,23 +183,34 @@ export const startDemo = async (opts: Omit<DemoOptions, 'list' | 'out'>, logLeve
 };
 
 /** One line per node: what its own crm_mon says about DC and quorum. The demo prints it when it changes. */
+/** One line per node: what its own tools say (Pacemaker's DC and quorum, keepalived's state and the VIPs it holds). */
 export const describeView = (snap: ModelSnapshot, cluster: string): string => {
   const c = snap.clusters.find((x) => x.name === cluster);
   if (!c) return 'no node has reported yet';
-  return c.nodes
-    .map((n) => {
-      if (n.agentState === 'stale') return `${n.name}: agent silent`;
-      const p = n.probes['pacemaker'];
-      if (!p) return `${n.name}: -`;
-      if (p.status !== 'ok' || p.report === null) return `${n.name}: pacemaker ${p.status}`;
-      const r = p.report as PacemakerReport;
-      if (!r.running) return `${n.name}: cluster stack down`;
+  return c.nodes.map((n) => `${n.name}: ${n.agentState === 'stale' ? 'agent silent' : nodeView(n.probes)}`).join(' | ');
+};
+
+const nodeView = (probes: ModelSnapshot['clusters'][number]['nodes'][number]['probes']): string => {
+  const parts: string[] = [];
+  const p = probes['pacemaker'];
+  if (p?.status === 'ok' && p.report !== null) {
+    const r = p.report as PacemakerReport;
+    if (!r.running) parts.push('cluster stack down');
+    else {
       const online = r.nodes.filter((x) => x.online).length;
       const dc = r.dc ? `DC ${r.dc.name}${r.dc.withQuorum ? '' : ' WITHOUT QUORUM'}` : 'no DC';
       const active = r.resources.filter((x) => x.active).map((x) => `${x.id}@${x.nodes.join('+')}`);
-      return `${n.name}: ${dc}, ${online}/${r.nodes.length} online${active.length ? `, ${active.join(' ')}` : ''}`;
-    })
-    .join(' | ');
+      parts.push(`${dc}, ${online}/${r.nodes.length} online${active.length ? `, ${active.join(' ')}` : ''}`);
+    }
+  }
+  const v = probes['vrrp'];
+  if (v?.status === 'ok' && v.report !== null) {
+    for (const i of (v.report as VrrpReport).instances) {
+      const held = i.vips.filter((x) => x.present === true).map((x) => x.address);
+      parts.push(`${i.name} ${i.state}${held.length ? ` holding ${held.join(', ')}` : ''}`);
+    }
+  }
+  return parts.length ? parts.join('; ') : '-';
 };
 
 export const runDemo = async (opts: DemoOptions): Promise<void> => {
@@ -183,6 +230,7 @@ export const runDemo = async (opts: DemoOptions): Promise<void> => {
   say(`  curl -s ${base}/api/v1/Clusters/${demo.cluster}`);
   say(`  curl -s ${base}/api/v1/Clusters/${demo.cluster}/Nodes/${demo.timeline.nodes[demo.timeline.nodes.length - 1] ?? ''}`);
   say(`  curl -s ${base}/metrics | grep -E 'hawatch_(agent_up|probe_success)'`);
+  if (demo.timeline.lab === 'keepalived') say(`  curl -s ${base}/api/v1/Clusters/${demo.cluster}/VirtualRouters   (then one router: each node's VRRP state)`);
   say(`  curl -s ${base}/api/v1/Alerts`);
   say(`  curl -s ${base}/healthz`);
   const mibs = bundledMibDir();

@@ -62,10 +62,14 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   });
   model.loadFromStore(db);
 
+  // Set once the SNMP agent runs (below); snmp-trap notifiers read its MIB and sysUpTime at each send.
+  let snmp: RunningSnmpAgent | null = null;
   const notifiers = createNotifiers(config.notifiers, {
     now,
     ...(config.delivery.externalUrl ? { externalUrl: config.delivery.externalUrl } : {}),
     source: deps.configFile ?? '(config)',
+    snmpAgent: () => snmp,
+    ...(config.snmp.mibDir ? { mibDir: config.snmp.mibDir } : {}),
   });
   const delivery = createDeliveryQueue({
     db,
@@ -91,8 +95,11 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   const EVALUATE_MIN_MS = 100;
   const EVALUATE_EVERY_MS = 1_000;
   let evalTimer: NodeJS.Timeout | undefined;
+  let dueTimer: NodeJS.Timeout | undefined;
   const evaluate = () => {
     evalTimer = undefined;
+    clearTimeout(dueTimer);
+    dueTimer = undefined;
     try {
       for (const n of alerts.evaluate(model.snapshot())) {
         log.warn({ alert: n.alert.rule, kind: n.kind, cluster: n.alert.cluster, labels: n.alert.labels, summary: n.alert.summary, evidence: n.alert.evidence }, `alert ${n.kind}`);
@@ -100,6 +107,12 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       }
       // Alertmanager expires a firing alert unless it is re-sent (as Prometheus does every minute).
       if (notifiers.length) delivery.resendFiring(alerts.openAlerts().filter((a) => a.status === 'firing'));
+      // A pending alert fires the moment its `for` has passed, not at the next tick: a short split brain still pages.
+      const due = alerts.nextDueMs();
+      if (due !== null) {
+        dueTimer = setTimeout(evaluate, Math.max(0, due - now()) + 5);
+        dueTimer.unref();
+      }
     } catch (e) {
       log.error({ err: e }, 'alert evaluation failed');
     }
@@ -166,13 +179,13 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   log.info({ url, dataDir: config.dataDir }, 'collector listening');
 
-  let snmp: RunningSnmpAgent | null = null;
   if (config.snmp.enabled) {
     const cfgFile = deps.configFile ?? '(config)';
     const s = parseHostPort(config.snmp.listen);
     try {
       snmp = await startSnmpAgent({
         model,
+        alerts: () => alerts.openAlerts(),
         listen: { host: s.host, port: s.port },
         now,
         logger: log.child({ face: 'snmp' }),
@@ -209,6 +222,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       closed = true;
       clearInterval(evalTick);
       clearTimeout(evalTimer);
+      clearTimeout(dueTimer);
       await app.close();
       await snmp?.close();
       committer.close();

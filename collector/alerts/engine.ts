@@ -169,6 +169,17 @@ export class AlertEngine {
     return alert.evidence.some((e) => stale.has(e.node));
   }
 
+  /** When the earliest pending alert passes its rule's `for` (so the caller can evaluate right then), or null. */
+  nextDueMs(): number | null {
+    let due: number | null = null;
+    for (const a of this.active.values()) {
+      if (a.status !== 'pending') continue;
+      const t = a.startsAtMs + (this.rulesByName.get(a.rule)?.forMs ?? 0);
+      if (due === null || t < due) due = t;
+    }
+    return due;
+  }
+
   rule(name: string): Rule | undefined {
     return this.rulesByName.get(name);
   }
