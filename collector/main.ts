@@ -68,8 +68,6 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     now,
     ...(config.delivery.externalUrl ? { externalUrl: config.delivery.externalUrl } : {}),
     source: deps.configFile ?? '(config)',
-    snmpAgent: () => snmp,
-    ...(config.snmp.mibDir ? { mibDir: config.snmp.mibDir } : {}),
   });
   const delivery = createDeliveryQueue({
     db,
