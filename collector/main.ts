@@ -183,7 +183,6 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     try {
       snmp = await startSnmpAgent({
         model,
-        alerts: () => alerts.openAlerts(),
         listen: { host: s.host, port: s.port },
         now,
         logger: log.child({ face: 'snmp' }),
