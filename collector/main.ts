@@ -68,6 +68,8 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     now,
     ...(config.delivery.externalUrl ? { externalUrl: config.delivery.externalUrl } : {}),
     source: deps.configFile ?? '(config)',
+    snmpAgent: () => snmp,
+    ...(config.snmp.mibDir ? { mibDir: config.snmp.mibDir } : {}),
   });
   const delivery = createDeliveryQueue({
     db,
@@ -183,6 +185,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     try {
       snmp = await startSnmpAgent({
         model,
+        alerts: () => alerts.openAlerts(),
         listen: { host: s.host, port: s.port },
         now,
         logger: log.child({ face: 'snmp' }),

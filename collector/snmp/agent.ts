@@ -17,6 +17,7 @@ import type { Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import snmp from 'net-snmp';
 import type { ModelSnapshot } from '../model/model.js';
+import type { Alert } from '../alerts/types.js';
 import { SNMP_ERRORS, SnmpError } from './errors.js';
 import { loadHawatchMib, type HawatchMib, type Oid } from './mib.js';
 import { buildRows } from './rows.js';
@@ -32,6 +33,8 @@ export interface SnmpV3User {
 
 export interface SnmpAgentOptions {
   model: { snapshot(): ModelSnapshot };
+  /** The alert engine's open alerts (AlertEngine.openAlerts), read with each snapshot for hawatchAlertTable. */
+  alerts?: () => readonly Alert[];
   listen: { host: string; port: number };
   communities: readonly string[];
   v3Users: readonly SnmpV3User[];
@@ -311,7 +314,7 @@ export const startSnmpAgent = async (o: SnmpAgentOptions): Promise<RunningSnmpAg
     const snapshot = o.model.snapshot();
     const view = buildView(
       mib,
-      buildRows(snapshot, version),
+      buildRows(snapshot, version, o.alerts?.() ?? []),
       {
         sysDescr: o.system?.descr ?? `hawatch collector ${version}`,
         sysContact: o.system?.contact ?? '',

@@ -3,10 +3,19 @@
 // Cell values are in MIB terms: enum labels, booleans for TruthValue, Date for DateAndTime, the text form of an
 // address for HaInetAddress, integers in the object's units (TimeTicks in 1/100 s, HaFixedPercent in 1/1000 %).
 // null means "unknown": that cell has no instance, as the MIB's DESCRIPTIONs say.
-// Tables the model holds no data for yet (VRRP, VIPs, DRBD, iSCSI, availability, alerts) have their row builder
-// here returning []: filling one later is that one function.
+// VRRP, VIP, DRBD and iSCSI rows read the same fresh reports (and the same cross-node VRRP correlation) as the
+// REST views in collector/rest/views, so SNMP and REST never disagree. The alert table comes from the alert
+// engine's open alerts, read with the snapshot. The availability table stays empty (see README.md).
 import type { PacemakerNode, PacemakerReport, PacemakerResource, PacemakerRunning } from '../../agent/protocol/pacemaker.js';
+import type { VrrpInstance, VrrpStateName } from '../../agent/protocol/vrrp.js';
+import type { DrbdConnection, DrbdDevice, DrbdResource } from '../../agent/protocol/drbd.js';
+import type { IscsiSession } from '../../agent/protocol/iscsi.js';
 import type { ClusterView, ModelSnapshot, NodeView } from '../model/model.js';
+import type { Alert } from '../alerts/types.js';
+import { evidenceText } from '../alerts/notify/format.js';
+import { drbdReports, iscsiReports, vrrpReports } from '../rest/views/reports.js';
+import { routerKey, virtualRouterRows, type VirtualRouterRow } from '../rest/views/vrrp.js';
+import { inetAddress } from './values.js';
 
 export type HaClusterState = 'unknown' | 'quorate' | 'noQuorum' | 'noDc' | 'notRunning' | 'partitioned';
 export type HaNodeState = 'unknown' | 'online' | 'standby' | 'maintenance' | 'shutdown' | 'pending' | 'offline' | 'unclean' | 'stackDown';
@@ -84,8 +93,8 @@ export interface ResourceRow {
 export interface VrrpRow {
   index: [cluster: number, node: number, instance: number];
   hawatchVrrpInstanceName: string;
-  hawatchVrrpVrid: number;
-  hawatchVrrpInterface: string;
+  hawatchVrrpVrid: number | null;
+  hawatchVrrpInterface: string | null;
   hawatchVrrpState: HaVrrpState;
   hawatchVrrpPriority: number | null;
   hawatchVrrpEffectivePriority: number | null;
@@ -96,8 +105,8 @@ export interface VrrpRow {
 export interface VipRow {
   index: [cluster: number, vip: number];
   hawatchVipAddressType: HaInetAddressType;
-  /** text form, e.g. 192.0.2.10 or 2001:db8::10 */
-  hawatchVipAddress: string;
+  /** text form, e.g. 192.0.2.10 or 2001:db8::10; null when it is no IP literal */
+  hawatchVipAddress: string | null;
   hawatchVipPrefixLength: number | null;
   hawatchVipOwner: string;
   hawatchVipHolderCount: number;
@@ -127,8 +136,8 @@ export interface IscsiRow {
   index: [cluster: number, node: number, session: number];
   hawatchIscsiTarget: string;
   hawatchIscsiPortalAddressType: HaInetAddressType;
-  hawatchIscsiPortalAddress: string;
-  hawatchIscsiPortalPort: number;
+  hawatchIscsiPortalAddress: string | null;
+  hawatchIscsiPortalPort: number | null;
   hawatchIscsiState: HaIscsiState;
   hawatchIscsiExpectedHere: boolean | null;
 }
@@ -361,6 +370,10 @@ export interface ClusterFacts {
   nodeNames: string[];
   /** Each running fresh report's nodes by name, so a node's views cost one lookup per reporter. */
   nodesByReporter: Map<string, Map<string, PacemakerNode>>;
+  /** hawatchNodeIndex by node name (1-based): the per-node tables (VRRP, DRBD, iSCSI) use it. */
+  nodeIndex: Map<string, number>;
+  /** The cluster's virtual routers as REST's VirtualRouters shows them: masters and VIP holders across nodes. */
+  routers: VirtualRouterRow[];
 }
 
 export const clusterFacts = (cluster: ClusterView, index: number): ClusterFacts => {
@@ -369,6 +382,7 @@ export const clusterFacts = (cluster: ClusterView, index: number): ClusterFacts 
   const dc = chooseDc(cluster.pacemaker.dcs);
   const names = new Set(cluster.nodes.map((n) => n.name));
   for (const r of running) for (const n of r.report.nodes) names.add(n.name);
+  const nodeNames = [...names].sort((a, b) => a.localeCompare(b));
   return {
     cluster,
     index,
@@ -376,8 +390,10 @@ export const clusterFacts = (cluster: ClusterView, index: number): ClusterFacts 
     running,
     dc,
     reference: referenceReport(running, dc),
-    nodeNames: [...names].sort((a, b) => a.localeCompare(b)),
+    nodeNames,
     nodesByReporter: new Map(running.map((r) => [r.node, new Map(r.report.nodes.map((n) => [n.name, n]))])),
+    nodeIndex: new Map(nodeNames.map((n, i) => [n, i + 1])),
+    routers: virtualRouterRows(cluster),
   };
 };
 
@@ -463,21 +479,268 @@ export const clusterRow = (f: ClusterFacts, nodes: readonly NodeRow[], resources
   };
 };
 
-// The model holds no keepalived, address, DRBD, iSCSI, SLA or alert data yet: these tables are registered empty.
-export const vrrpRows = (_f: ClusterFacts): VrrpRow[] => [];
-export const vipRows = (_f: ClusterFacts): VipRow[] => [];
-export const drbdRows = (_f: ClusterFacts): DrbdRow[] => [];
-export const iscsiRows = (_f: ClusterFacts): IscsiRow[] => [];
+// ---- VRRP and virtual addresses (vrrp probe) ---------------------------------------------------------------------
+
+const byName = (a: string, b: string): number => a.localeCompare(b);
+
+const VRRP_STATES: Record<Exclude<VrrpStateName, 'DELETED'>, HaVrrpState> = {
+  INIT: 'init', BACKUP: 'backup', MASTER: 'master', FAULT: 'fault', STOP: 'stop', UNKNOWN: 'unknown',
+};
+
+/** true when one of the instance's addresses is on this node, false when all are known absent, else unknown. */
+const holdsVip = (i: VrrpInstance): boolean | null => {
+  if (i.vips.some((v) => v.present === true)) return true;
+  return i.vips.every((v) => v.present === false) ? false : null;
+};
+
+/** One row per instance per fresh node, instances in name order; a DELETED instance (removed by a reload) is left out, as in REST. */
+export const vrrpRows = (f: ClusterFacts): VrrpRow[] => {
+  const masters = new Map(f.routers.map((r) => [r.id, r.masters.length]));
+  const out: VrrpRow[] = [];
+  for (const { node, report } of vrrpReports(f.cluster)) {
+    const ni = f.nodeIndex.get(node.name);
+    if (ni === undefined) continue;
+    const instances = report.instances.filter((i) => i.state !== 'DELETED').sort((a, b) => byName(a.name, b.name));
+    instances.forEach((i, k) => {
+      out.push({
+        index: [f.index, ni, k + 1],
+        hawatchVrrpInstanceName: i.name,
+        hawatchVrrpVrid: i.vrid,
+        hawatchVrrpInterface: i.interface,
+        hawatchVrrpState: VRRP_STATES[i.state as Exclude<VrrpStateName, 'DELETED'>] ?? 'unknown',
+        hawatchVrrpPriority: i.priority,
+        hawatchVrrpEffectivePriority: i.effectivePriority,
+        hawatchVrrpHoldsVip: holdsVip(i),
+        hawatchVrrpMasterCount: masters.get(routerKey(i)) ?? 0,
+      });
+    });
+  }
+  return out;
+};
+
+/** HaInetAddressType and the address to encode; an address that is no IP literal (a name, a zone) has no address cell. */
+export const inetCells = (address: string | null): { type: HaInetAddressType; address: string | null } => {
+  if (address === null || address === '') return { type: 'unknown', address: null };
+  if (address.includes('%')) return { type: 'ipv6z', address: null };
+  const b = inetAddress(address);
+  if (b === null) return { type: 'dns', address: null };
+  return { type: b.length === 4 ? 'ipv4' : 'ipv6', address };
+};
+
+const compareBytes = (a: Buffer | null, b: Buffer | null): number => {
+  if (a === null || b === null) return Number(a === null) - Number(b === null);
+  return a.length - b.length || Buffer.compare(a, b);
+};
+
+/**
+ * The node that should carry a router's addresses: its one MASTER. While several claim MASTER (split brain), the
+ * one VRRP elects, the highest effective priority (RFC 5798 6.4.3); no instance on a tie (VRRP then goes by the
+ * primary address, which the reports do not carry) or when no node is MASTER.
+ */
+export const expectedHolder = (r: VirtualRouterRow): string | null => {
+  if (r.masters.length <= 1) return r.masters[0] ?? null;
+  const prio = (node: string): number => {
+    const i = r.instances.find((x) => x.node === node && x.instance.state === 'MASTER')?.instance;
+    return i?.effectivePriority ?? i?.priority ?? -1;
+  };
+  const ranked = r.masters.map((n) => ({ n, p: prio(n) })).sort((a, b) => b.p - a.p);
+  const [first, second] = ranked;
+  return first && first.p >= 0 && (second === undefined || first.p > second.p) ? first.n : null;
+};
+
+/** One row per virtual address of each virtual router, in address order (IPv4 first). */
+export const vipRows = (f: ClusterFacts): VipRow[] => {
+  const rows: (Omit<VipRow, 'index'> & { text: string; bytes: Buffer | null })[] = [];
+  for (const r of f.routers) {
+    const owner = `vrrp:${r.vrid ?? r.names[0] ?? r.id}`;
+    const expected = expectedHolder(r);
+    for (const v of r.vips) {
+      const cells = inetCells(v.address);
+      const prefix = r.instances.flatMap((x) => x.instance.vips.filter((y) => y.address === v.address && y.prefixLength !== null)).map((y) => y.prefixLength)[0] ?? null;
+      rows.push({
+        text: v.address,
+        bytes: cells.address === null ? null : inetAddress(cells.address),
+        hawatchVipAddressType: cells.type,
+        hawatchVipAddress: cells.address,
+        hawatchVipPrefixLength: prefix,
+        hawatchVipOwner: owner,
+        hawatchVipHolderCount: v.heldBy.length,
+        hawatchVipHolders: fitList(v.heldBy),
+        hawatchVipExpectedHolder: expected,
+      });
+    }
+  }
+  rows.sort((a, b) => compareBytes(a.bytes, b.bytes) || byName(a.text, b.text) || byName(a.hawatchVipOwner, b.hawatchVipOwner));
+  return rows.map(({ text: _text, bytes: _bytes, ...row }, i) => ({ index: [f.index, i + 1], ...row }));
+};
+
+// ---- DRBD (drbd probe) ------------------------------------------------------------------------------------------
+
+/** DRBD's spellings (9 and 8.x), lower-cased, → the MIB's labels. */
+const DRBD_ROLES = new Map<string, HaDrbdRole>([['primary', 'primary'], ['secondary', 'secondary']]);
+const DRBD_DISKS = new Map<string, HaDrbdDiskState>([
+  ['diskless', 'diskless'], ['attaching', 'attaching'], ['detaching', 'detaching'], ['failed', 'failed'], ['negotiating', 'negotiating'],
+  ['inconsistent', 'inconsistent'], ['outdated', 'outdated'], ['consistent', 'consistent'], ['uptodate', 'upToDate'],
+]);
+const DRBD_CONNECTIONS = new Map<string, HaDrbdConnectionState>([
+  ['standalone', 'standAlone'], ['disconnecting', 'disconnecting'], ['unconnected', 'unconnected'], ['timeout', 'timeout'],
+  ['brokenpipe', 'brokenPipe'], ['networkfailure', 'networkFailure'], ['protocolerror', 'protocolError'], ['teardown', 'tearDown'],
+  // DRBD 8.x waits in WFConnection / WFReportParams where DRBD 9 says Connecting
+  ['connecting', 'connecting'], ['wfconnection', 'connecting'], ['wfreportparams', 'connecting'], ['connected', 'connected'],
+]);
+const DRBD_REPLICATION = new Map<string, HaDrbdReplicationState>([
+  ['off', 'off'], ['established', 'established'], ['startingsyncs', 'startingSyncSource'], ['startingsynct', 'startingSyncTarget'],
+  ['wfbitmaps', 'wfBitMapSource'], ['wfbitmapt', 'wfBitMapTarget'], ['wfsyncuuid', 'wfSyncUuid'], ['syncsource', 'syncSource'],
+  ['synctarget', 'syncTarget'], ['verifys', 'verifySource'], ['verifyt', 'verifyTarget'], ['pausedsyncs', 'pausedSyncSource'],
+  ['pausedsynct', 'pausedSyncTarget'], ['ahead', 'ahead'], ['behind', 'behind'],
+]);
+const drbdLabel = <T extends string>(m: ReadonlyMap<string, T>, s: string | null | undefined): T | 'unknown' => (s ? (m.get(s.toLowerCase()) ?? 'unknown') : 'unknown');
+
+const drbdRow = (res: DrbdResource, d: DrbdDevice, c: DrbdConnection | null): Omit<DrbdRow, 'index'> => {
+  const pd = c?.peerDevices.find((p) => p.volume === d.volume) ?? null;
+  const oos = pd?.outOfSyncBytes ?? null;
+  const done = pd?.syncDonePercent ?? null;
+  return {
+    hawatchDrbdResource: res.name,
+    hawatchDrbdVolume: d.volume,
+    hawatchDrbdMinor: d.minor,
+    hawatchDrbdPeer: c?.name ?? '',
+    hawatchDrbdRole: drbdLabel(DRBD_ROLES, res.role),
+    hawatchDrbdPeerRole: drbdLabel(DRBD_ROLES, c?.peerRole),
+    hawatchDrbdDiskState: drbdLabel(DRBD_DISKS, d.diskState),
+    hawatchDrbdPeerDiskState: drbdLabel(DRBD_DISKS, pd?.peerDiskState),
+    hawatchDrbdConnectionState: drbdLabel(DRBD_CONNECTIONS, c?.connectionState),
+    hawatchDrbdReplicationState: drbdLabel(DRBD_REPLICATION, pd?.replicationState),
+    // KiB, rounded up so that any data out of sync shows; values.ts holds it at 4294967295 above 4 TiB
+    hawatchDrbdOutOfSync: oos === null ? null : Math.ceil(oos / 1024),
+    hawatchDrbdSyncDone: done === null ? null : Math.min(100_000, Math.max(0, Math.round(done * 1000))),
+  };
+};
+
+/**
+ * One row per volume per peer on each fresh node, in resource, volume and peer order. A volume without any
+ * connection still gets a row (its own role and disk), with an empty peer and unknown peer states.
+ */
+export const drbdRows = (f: ClusterFacts): DrbdRow[] => {
+  const out: DrbdRow[] = [];
+  for (const { node, report } of drbdReports(f.cluster)) {
+    const ni = f.nodeIndex.get(node.name);
+    if (ni === undefined || !report.moduleLoaded) continue;
+    let k = 0;
+    for (const res of [...report.resources].sort((a, b) => byName(a.name, b.name))) {
+      const connections = [...res.connections].sort((a, b) => byName(a.name, b.name));
+      for (const d of [...res.devices].sort((a, b) => a.volume - b.volume)) {
+        for (const c of connections.length === 0 ? [null] : connections) out.push({ index: [f.index, ni, ++k], ...drbdRow(res, d, c) });
+      }
+    }
+  }
+  return out;
+};
+
+// ---- iSCSI (iscsi probe) ----------------------------------------------------------------------------------------
+
+/** The kernel's session state; older output without it: iscsid's connection state, as REST's StorageSessions reads it. */
+export const iscsiState = (s: IscsiSession): HaIscsiState => {
+  switch (s.sessionState) {
+    case 'LOGGED_IN':
+      return 'loggedIn';
+    case 'FAILED':
+      return 'failed';
+    case 'FREE':
+      return 'free';
+    case null:
+      return s.connectionState === 'LOGGED_IN' ? 'loggedIn' : 'unknown';
+    default:
+      return 'unknown';
+  }
+};
+
+/**
+ * One row per session on each fresh node, plus one `absent` row per configured portal of a target that has node
+ * records but no session on that node (REST's "target configured but no session"), in target and portal order.
+ * hawatchIscsiExpectedHere has no instance: no report says which resource uses which target.
+ */
+export const iscsiRows = (f: ClusterFacts): IscsiRow[] => {
+  const out: IscsiRow[] = [];
+  for (const { node, report } of iscsiReports(f.cluster)) {
+    const ni = f.nodeIndex.get(node.name);
+    if (ni === undefined) continue;
+    const rows: { target: string; address: string | null; port: number | null; sid: number; state: HaIscsiState }[] = report.sessions.map((s) => ({
+      target: s.target,
+      address: s.address ?? s.persistentAddress,
+      port: s.port ?? s.persistentPort,
+      sid: s.sid,
+      state: iscsiState(s),
+    }));
+    const withSession = new Set(report.sessions.map((s) => s.target));
+    const absent = new Set<string>();
+    for (const n of report.nodes ?? []) {
+      const key = `${n.target}\u0000${n.address}\u0000${n.port}`;
+      if (withSession.has(n.target) || absent.has(key)) continue;
+      absent.add(key);
+      rows.push({ target: n.target, address: n.address, port: n.port, sid: -1, state: 'absent' });
+    }
+    rows.sort((a, b) => byName(a.target, b.target) || byName(a.address ?? '', b.address ?? '') || (a.port ?? -1) - (b.port ?? -1) || a.sid - b.sid);
+    rows.forEach((r, k) => {
+      const cells = inetCells(r.address);
+      out.push({
+        index: [f.index, ni, k + 1],
+        hawatchIscsiTarget: r.target,
+        hawatchIscsiPortalAddressType: cells.type,
+        hawatchIscsiPortalAddress: cells.address,
+        hawatchIscsiPortalPort: r.port,
+        hawatchIscsiState: r.state,
+        hawatchIscsiExpectedHere: null,
+      });
+    });
+  }
+  return out;
+};
+
+// ---- availability and alerts ----------------------------------------------------------------------------------------
+
+/**
+ * Empty: availability needs state history from the store and an SLA policy (collector/sla), neither of which is
+ * in a model snapshot; computing it per walk is not cheap. The table stays registered and empty until it is.
+ */
 export const availRows = (_f: ClusterFacts): AvailRow[] => [];
-export const alertRows = (_snapshot: ModelSnapshot): AlertRow[] => [];
+
+/** What an alert is about, as kind/id (hawatchAlertObject, hawatchNotifyObject), from the rule's labels. */
+export const alertObject = (a: Pick<Alert, 'cluster' | 'labels'>): string => {
+  const l = a.labels;
+  if (l['address']) return `vip/${l['address']}`;
+  if (l['resource']) return `resource/${l['resource']}`;
+  if (l['vrid']) return `vrrp/${l['vrid']}`;
+  if (l['instance']) return `vrrp/${l['instance']}`;
+  if (l['node']) return `node/${l['node']}`;
+  return `cluster/${a.cluster}`;
+};
+
+/** The firing alerts (pending ones never paged and are not shown), in the order they started firing. */
+export const alertRows = (alerts: readonly Alert[]): AlertRow[] =>
+  alerts
+    .filter((a) => a.status === 'firing')
+    .map((a) => ({ a, since: a.firingAtMs ?? a.startsAtMs }))
+    .sort((x, y) => x.since - y.since || (x.a.fingerprint < y.a.fingerprint ? -1 : x.a.fingerprint > y.a.fingerprint ? 1 : 0))
+    .map(({ a, since }, i): AlertRow => ({
+      index: [i + 1],
+      hawatchAlertId: a.fingerprint,
+      hawatchAlertCluster: a.cluster,
+      hawatchAlertRule: a.rule,
+      hawatchAlertSeverity: a.severity,
+      hawatchAlertObject: alertObject(a),
+      hawatchAlertSince: new Date(since),
+      hawatchAlertSummary: a.summary,
+      hawatchAlertEvidence: evidenceText(a.evidence),
+    }));
 
 // push(...rows) would hit the engine's argument limit on very large clusters.
 const append = <T>(into: T[], rows: readonly T[]): void => {
   for (const r of rows) into.push(r);
 };
 
-/** Every table's rows from one snapshot, each table in index order. */
-export const buildRows = (snapshot: ModelSnapshot, collectorVersion: string): SnmpRows => {
+/** Every table's rows from one snapshot (and the open alerts read with it), each table in index order. */
+export const buildRows = (snapshot: ModelSnapshot, collectorVersion: string, alerts: readonly Alert[] = []): SnmpRows => {
   const tables: SnmpTables = {
     hawatchClusterEntry: [],
     hawatchNodeEntry: [],
@@ -487,7 +750,7 @@ export const buildRows = (snapshot: ModelSnapshot, collectorVersion: string): Sn
     hawatchDrbdEntry: [],
     hawatchIscsiEntry: [],
     hawatchAvailEntry: [],
-    hawatchAlertEntry: alertRows(snapshot),
+    hawatchAlertEntry: alertRows(alerts),
   };
   snapshot.clusters.forEach((cluster, i) => {
     const f = clusterFacts(cluster, i + 1);

@@ -102,7 +102,11 @@ describe.skipIf(!hasCrmMon)('agent → collector → REST and /metrics (real crm
       return body['Members@odata.count'] === 3 ? body : undefined;
     });
     expect(nodes).toMatchObject({ Members: [{ '@odata.id': '/api/v1/Clusters/e2e/Nodes/node1' }, { '@odata.id': '/api/v1/Clusters/e2e/Nodes/node2' }, { '@odata.id': '/api/v1/Clusters/e2e/Nodes/node3' }] });
-    const node2 = (await (await api('/api/v1/Clusters/e2e/Nodes/node2')).json()) as Record<string, any>;
+    // A node's first push may carry only its quicker probes; wait until every node's crm_mon view is in.
+    const node2 = await waitFor('every reporter\'s view of node2', async () => {
+      const n = (await (await api('/api/v1/Clusters/e2e/Nodes/node2')).json()) as Record<string, any>;
+      return Object.keys(n['Pacemaker']?.SeenBy ?? {}).length === 3 ? n : undefined;
+    });
     expect(node2['Agent'].State).toBe('up');
     // Every probe runs on a real agent; on this host only crm_mon has something to read (the CIB file).
     expect(node2['Probes']).toContainEqual(expect.objectContaining({ Name: 'pacemaker', Status: 'ok' }));

@@ -72,11 +72,63 @@ export const PagerDutyNotifierConfig = Type.Object(
   { additionalProperties: false },
 );
 
-export const NotifierConfig = Type.Union([AlertmanagerNotifierConfig, WebhookNotifierConfig, PagerDutyNotifierConfig]);
+/** An SNMPv3 USM user for notifications: always authPriv (SHA or SHA-256, AES), as the collector's agent. */
+const SnmpTrapUser = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 32 }),
+    authProtocol: Type.Union([Type.Literal('sha'), Type.Literal('sha256')], { default: 'sha256' }),
+    authKey: Type.Optional(Type.String({ minLength: 8 })),
+    authKeyFile: Type.Optional(SecretFile),
+    privProtocol: Type.Literal('aes', { default: 'aes' }),
+    privKey: Type.Optional(Type.String({ minLength: 8 })),
+    privKeyFile: Type.Optional(SecretFile),
+  },
+  { additionalProperties: false },
+);
+
+/** One NMS that receives the notifications. */
+export const SnmpTrapTargetConfig = Type.Object(
+  {
+    /** For the delivery log and errors; HOST:PORT when absent. */
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:\\[\\]-]+$' })),
+    host: Type.String({ minLength: 1, description: 'the NMS: an IP address or host name' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 162 }),
+    /** 3 may be written unquoted in YAML. */
+    version: Type.Union([Type.Literal('2c'), Type.Literal('3'), Type.Literal(3)], { default: '2c' }),
+    /** inform: acknowledged by the NMS, retried, and retried again by the delivery queue; trap: sent once, never known lost. */
+    mode: Type.Union([Type.Literal('inform'), Type.Literal('trap')], { default: 'inform' }),
+    /** v2c */
+    community: Type.Optional(Secret),
+    communityFile: Type.Optional(SecretFile),
+    /** v3 */
+    user: Type.Optional(SnmpTrapUser),
+    /** v3 traps only: the hex snmpEngineID the NMS registered the user under (snmptrapd `createUser -e`). */
+    engineId: Type.Optional(Type.String({ pattern: '^(0x)?([0-9a-fA-F]{2}){5,32}$' })),
+    /** per inform attempt */
+    timeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 3 }),
+    /** inform re-sends within one delivery attempt */
+    retries: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+  },
+  { additionalProperties: false },
+);
+
+/** HAWATCH-MIB notifications (hawatchAlertFiring/Resolved, split brain, quorum) to NMS targets. */
+export const SnmpTrapNotifierConfig = Type.Object(
+  {
+    type: Type.Literal('snmp-trap'),
+    name: Name,
+    targets: Type.Array(SnmpTrapTargetConfig, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export const NotifierConfig = Type.Union([AlertmanagerNotifierConfig, WebhookNotifierConfig, PagerDutyNotifierConfig, SnmpTrapNotifierConfig]);
 export type NotifierConfig = Static<typeof NotifierConfig>;
 export type AlertmanagerNotifierConfig = Static<typeof AlertmanagerNotifierConfig>;
 export type WebhookNotifierConfig = Static<typeof WebhookNotifierConfig>;
 export type PagerDutyNotifierConfig = Static<typeof PagerDutyNotifierConfig>;
+export type SnmpTrapNotifierConfig = Static<typeof SnmpTrapNotifierConfig>;
+export type SnmpTrapTargetConfig = Static<typeof SnmpTrapTargetConfig>;
 
 /** The collector YAML's `notifiers:` block. */
 export const NotifiersConfig = Type.Array(NotifierConfig, { default: [] });

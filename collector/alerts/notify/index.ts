@@ -1,7 +1,8 @@
 // Building notifiers from configuration, and the public face of alert delivery.
 import { ConfigError, readSecret, validateConfig } from '../../../common/config-file.js';
+import { createSnmpTrapNotifier, SnmpError, type SnmpAgentFace, type TrapTarget } from '../../snmp/index.js';
 import { createAlertmanagerNotifier } from './alertmanager.js';
-import { NotifierConfig, NotifiersConfig } from './config.js';
+import { NotifierConfig, NotifiersConfig, type SnmpTrapNotifierConfig } from './config.js';
 import { createPagerDutyNotifier, PAGERDUTY_EVENTS_URL } from './pagerduty.js';
 import type { QueueNotifier } from './types.js';
 import { createWebhookNotifier } from './webhook.js';
@@ -13,6 +14,12 @@ export interface NotifierDeps {
   externalUrl?: string;
   /** Where the config came from (the YAML file, or "REST subscription x"), for error messages. */
   source?: string;
+  /**
+   * snmp-trap: the collector's running SNMP agent, asked at every send (null while none runs), whose MIB and
+   * sysUpTime the notifications use; without it the notifier loads the MIB from `mibDir` (default: bundled).
+   */
+  snmpAgent?: () => SnmpAgentFace | null;
+  mibDir?: string;
 }
 
 /** Validate raw input (YAML node, REST body) against NotifierConfig and apply its defaults. Throws ConfigError. */
@@ -36,9 +43,51 @@ const checkUrl = (url: string, name: string, source: string): string => {
   return url;
 };
 
+/** snmp-trap targets with their secrets read and checked (a v2c community, a v3 user's keys). */
+const trapTargets = (config: SnmpTrapNotifierConfig, source: string): TrapTarget[] =>
+  config.targets.map((t, i) => {
+    const where = `notifiers[${config.name}].targets[${t.name ?? i}]`;
+    const version = t.version === '2c' ? '2c' : '3';
+    const target: TrapTarget = {
+      name: t.name ?? `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`,
+      host: t.host,
+      port: t.port,
+      version,
+      mode: t.mode,
+      timeoutMs: t.timeoutSeconds * 1000,
+      retries: t.retries,
+      ...(t.engineId === undefined ? {} : { engineId: t.engineId }),
+    };
+    if (version === '2c') {
+      const community = readSecret(t.community, t.communityFile, `${where}.community`, source);
+      if (community === undefined || community === '') throw new ConfigError(source, [`${where}: v2c needs community or communityFile`]);
+      target.community = community;
+    } else {
+      const u = t.user;
+      if (u === undefined) throw new ConfigError(source, [`${where}: v3 needs user`]);
+      const authKey = readSecret(u.authKey, u.authKeyFile, `${where}.user.authKey`, source) ?? '';
+      const privKey = readSecret(u.privKey, u.privKeyFile, `${where}.user.privKey`, source) ?? '';
+      target.user = { name: u.name, authProtocol: u.authProtocol, authKey, privProtocol: 'aes', privKey };
+    }
+    return target;
+  });
+
 /** One notifier from a validated config (see parseNotifierConfig). Fails fast on a bad URL or a missing secret. */
 export const createNotifier = (config: NotifierConfig, deps: NotifierDeps): QueueNotifier => {
   const source = deps.source ?? 'notifier';
+  if (config.type === 'snmp-trap') {
+    try {
+      return createSnmpTrapNotifier({
+        name: config.name,
+        targets: trapTargets(config, source),
+        ...(deps.snmpAgent === undefined ? {} : { agent: deps.snmpAgent }),
+        ...(deps.mibDir === undefined ? {} : { mibDir: deps.mibDir }),
+      });
+    } catch (e) {
+      if (e instanceof SnmpError) throw new ConfigError(source, [`notifiers[${config.name}]: ${e.message}`]);
+      throw e;
+    }
+  }
   const base = {
     name: config.name,
     timeoutMs: config.timeoutSeconds * 1000,
@@ -82,7 +131,16 @@ export const createNotifiers = (configs: NotifiersConfig, deps: NotifierDeps): Q
   return configs.map((c) => createNotifier(c, deps));
 };
 
-export { NotifierConfig, NotifiersConfig, DeliveryConfig, AlertmanagerNotifierConfig, WebhookNotifierConfig, PagerDutyNotifierConfig } from './config.js';
+export {
+  NotifierConfig,
+  NotifiersConfig,
+  DeliveryConfig,
+  AlertmanagerNotifierConfig,
+  WebhookNotifierConfig,
+  PagerDutyNotifierConfig,
+  SnmpTrapNotifierConfig,
+  SnmpTrapTargetConfig,
+} from './config.js';
 export { DeliveryError, type DeliveryErrorCode } from './errors.js';
 export type { QueueNotifier, DeliveryReceipt } from './types.js';
 export { createAlertmanagerNotifier, alertmanagerFingerprint, toPostableAlert, type PostableAlert } from './alertmanager.js';

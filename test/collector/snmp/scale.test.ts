@@ -1,15 +1,20 @@
 // Walk speed over a large model, with the real snmpbulkwalk: the figures go to the log (see the report's numbers).
 // The default size runs in CI; HAWATCH_SNMP_SCALE=<nodes> runs a bigger one (e.g. 1000 for the issue's benchmark).
+// Every node also reports a VRRP instance (recorded keepalived) and, with the shared fixtures, two DRBD volumes.
 import { describe, expect, it } from 'vitest';
 import { startSnmpAgent } from '../../../collector/snmp/agent.js';
 import type { PacemakerResource, PacemakerRunning } from '../../../agent/protocol/pacemaker.js';
 import { ClusterModel } from '../../../collector/model/model.js';
 import { freePort } from '../../helpers/processes.js';
-import { batch, fixtureReport, logger, MIB_ARGS, MIB_DIR, missingTools, runTool, suiteTitle, T0 } from './helpers.js';
+import { fixtureReport, logger, MIB_ARGS, MIB_DIR, missingTools, runTool, suiteTitle, T0 } from './helpers.js';
+import { AFTER_HEAL_MS, missingFixtures, probeBatch, splitTimeline, storageReports, vrrpAt } from './reports.js';
 
 const NODES_PER_CLUSTER = 20;
 const RESOURCES_PER_NODE = 10;
 const totalNodes = Number(process.env['HAWATCH_SNMP_SCALE'] ?? 200);
+const timeline = splitTimeline();
+const VRRP = { master: vrrpAt(timeline, 'node-a', AFTER_HEAL_MS), backup: vrrpAt(timeline, 'node-b', AFTER_HEAL_MS) };
+const DRBD = missingFixtures().length === 0 ? storageReports()['st-1'].drbd : null;
 
 /** Clusters of 20 nodes, each node pushing the same crm_mon view (as real members do), 10 resources per node. */
 const bigModel = (nodes: number): ClusterModel => {
@@ -30,7 +35,10 @@ const bigModel = (nodes: number): ClusterModel => {
       resourcesConfigured: names.length * RESOURCES_PER_NODE,
     };
     // Each node's report is its own object, as after JSON decoding: the snapshot clones every one.
-    for (const n of names) model.applyBatch(batch(`cluster-${String(c).padStart(3, '0')}`, n, 1, T0 - 1000, structuredClone(report)), T0 - 500);
+    names.forEach((n, i) => {
+      const reports = { pacemaker: report, vrrp: i === 0 ? VRRP.master : VRRP.backup, ...(DRBD === null ? {} : { drbd: DRBD }) };
+      model.applyBatch(probeBatch(`cluster-${String(c).padStart(3, '0')}`, n, 1, T0 - 1000, structuredClone(reports)), T0 - 500);
+    });
   }
   return model;
 };
@@ -64,6 +72,10 @@ describe.skipIf(missing.length > 0)(suiteTitle('walk speed', missing), () => {
         const varbinds = r.stdout.split('\n').filter((l) => l.startsWith('.') && !l.includes('No more variables')).length;
         const resourceRows = r.stdout.split('\n').filter((l) => l.startsWith('.1.3.6.1.4.1.32473.1.4.1.2.')).length;
         expect(resourceRows).toBe(totalNodes * RESOURCES_PER_NODE);
+        const vrrpRows = r.stdout.split('\n').filter((l) => l.startsWith('.1.3.6.1.4.1.32473.1.5.1.5.')).length;
+        expect(vrrpRows).toBe(totalNodes);
+        const drbdRows = r.stdout.split('\n').filter((l) => l.startsWith('.1.3.6.1.4.1.32473.1.7.1.2.')).length;
+        expect(drbdRows).toBe(DRBD === null ? 0 : totalNodes * 2);
         results.push(`-Cr${reps}: ${varbinds} varbinds in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(varbinds / (r.ms / 1000))} varbinds/s`);
         expect(varbinds / (r.ms / 1000)).toBeGreaterThan(2000); // far below what it does; catches a quadratic walk
       }
