@@ -1,8 +1,13 @@
-// /metrics: a view of the model, computed at scrape time, plus the collector's own counters.
+// /metrics: a view of the model, computed at scrape time from one snapshot, plus the collector's own counters.
+// The registry is prom-client's type (collector/http.ts sets the content type and awaits metrics()), but the
+// text is written by exposition.ts: see there why.
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import type { ClusterModel } from '../model/model.js';
 import type { Alert } from '../alerts/types.js';
 import type { DeliveryStats } from '../alerts/notify/index.js';
+import { Exposition, type FamilySpec } from './exposition.js';
+import { INTERNAL_FAMILIES } from './families.js';
+import { renderModel, type ModelScrape } from './model-metrics.js';
 
 export interface CollectorMetrics {
   registry: Registry<RegistryContentType>;
@@ -12,120 +17,69 @@ export interface CollectorMetrics {
   queueDepth: Gauge;
 }
 
+interface Instrument {
+  spec: FamilySpec;
+  get(): Promise<{ values: { value: number; labels: Record<string, string | number | undefined>; metricName?: string }[] }>;
+}
+
+/** prom-client's registry type, rendering through exposition.ts: the model first, then the instruments. */
+class ScrapeRegistry extends Registry<RegistryContentType> {
+  constructor(
+    private readonly scrape: () => ModelScrape,
+    private readonly instruments: readonly Instrument[],
+  ) {
+    super();
+  }
+
+  override async metrics(): Promise<string> {
+    // Read once at entry: http.ts sets the type per request just before calling this.
+    const out = new Exposition(this.contentType === Registry.OPENMETRICS_CONTENT_TYPE);
+    // One snapshot per scrape: every family below is computed from the same instant of the model.
+    renderModel(out, this.scrape());
+    for (const inst of this.instruments) {
+      const f = out.family(inst.spec);
+      for (const v of (await inst.get()).values) {
+        const labels: Record<string, string | number> = {};
+        for (const [k, x] of Object.entries(v.labels)) if (x !== undefined) labels[k] = x;
+        f.setRaw(v.metricName ?? inst.spec.name, labels, v.value);
+      }
+    }
+    return out.text();
+  }
+}
+
 export const createMetrics = (
   model: ClusterModel,
   queueDepth: () => number,
   openAlerts: () => Alert[] = () => [],
   delivery: () => DeliveryStats | null = () => null,
 ): CollectorMetrics => {
-  const registry = new Registry<RegistryContentType>();
-
-  // Notifier health: a page that cannot be delivered is itself an incident.
-  new Gauge({
-    name: 'hawatch_notifier_pending',
-    help: 'Alert notifications waiting for delivery (durable), per notifier.',
-    labelNames: ['notifier', 'kind'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [name, n] of Object.entries(delivery()?.notifiers ?? {})) this.set({ notifier: name, kind: n.kind }, n.pending);
-    },
-  });
-  new Gauge({
-    name: 'hawatch_notifier_consecutive_failures',
-    help: 'Failed delivery attempts in a row, per notifier (0 after a success).',
-    labelNames: ['notifier', 'kind'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [name, n] of Object.entries(delivery()?.notifiers ?? {})) this.set({ notifier: name, kind: n.kind }, n.consecutiveFailures);
-    },
-  });
-
-  new Gauge({
-    name: 'hawatch_alerts',
-    help: 'Open alerts (pending: seen, not yet past the rule\'s for; firing: paging) by rule, severity and cluster.',
-    labelNames: ['cluster', 'rule', 'severity', 'status'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const a of openAlerts()) this.inc({ cluster: a.cluster, rule: a.rule, severity: a.severity, status: a.status });
-    },
-  });
-
-  new Gauge({
-    name: 'hawatch_agent_up',
-    help: '1 when the node\'s agent pushed within its staleness limit, 0 when it went silent (its data is then unknown).',
-    labelNames: ['cluster', 'node'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const c of model.snapshot().clusters) for (const n of c.nodes) this.set({ cluster: c.name, node: n.name }, n.agentState === 'up' ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'hawatch_agent_last_push_timestamp_seconds',
-    help: 'When the collector last stored a push from the node\'s agent.',
-    labelNames: ['cluster', 'node'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const c of model.snapshot().clusters) for (const n of c.nodes) this.set({ cluster: c.name, node: n.name }, n.agent.lastSeenMs / 1000);
-    },
-  });
-  new Gauge({
-    name: 'hawatch_probe_success',
-    help: '1 when the probe\'s last run on the node succeeded, 0 when its tool was absent, failed or timed out.',
-    labelNames: ['cluster', 'node', 'probe'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const c of model.snapshot().clusters)
-        for (const n of c.nodes) for (const p of Object.values(n.probes)) this.set({ cluster: c.name, node: n.name, probe: p.probe }, p.status === 'ok' ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'hawatch_probe_duration_seconds',
-    help: 'How long the probe\'s last run on the node took.',
-    labelNames: ['cluster', 'node', 'probe'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const c of model.snapshot().clusters)
-        for (const n of c.nodes) for (const p of Object.values(n.probes)) this.set({ cluster: c.name, node: n.name, probe: p.probe }, p.durationMs / 1000);
-    },
-  });
-  new Gauge({
-    name: 'hawatch_cluster_nodes',
-    help: 'Nodes whose agents report to this collector, per cluster.',
-    labelNames: ['cluster'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const c of model.snapshot().clusters) this.set({ cluster: c.name }, c.nodes.length);
-    },
-  });
-
-  const ingestBatches = new Counter({
-    name: 'hawatch_ingest_batches_total',
-    help: 'Pushes received, by result: stored, duplicate (a replay, stored before), rejected (bad token, schema or size), failed (store error).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const ingestSamples = new Counter({ name: 'hawatch_ingest_samples_total', help: 'Samples committed to the store.', registers: [registry] });
+  const I = INTERNAL_FAMILIES;
+  // registers: [] keeps prom-client's own renderer out of the way; ScrapeRegistry reads these directly.
+  const ingestBatches = new Counter({ name: I.ingestBatches.name, help: I.ingestBatches.help, labelNames: ['result'], registers: [] });
+  const ingestSamples = new Counter({ name: I.ingestSamples.name, help: I.ingestSamples.help, registers: [] });
   const commitSeconds = new Histogram({
-    name: 'hawatch_store_commit_duration_seconds',
-    help: 'Time to commit one group of pushes to SQLite.',
+    name: I.commitSeconds.name,
+    help: I.commitSeconds.help,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
+    registers: [],
   });
   const depth = new Gauge({
-    name: 'hawatch_ingest_queue_depth',
-    help: 'Pushes waiting for the next group commit.',
-    registers: [registry],
+    name: I.queueDepth.name,
+    help: I.queueDepth.help,
+    registers: [],
     collect() {
       this.set(queueDepth());
     },
   });
+  const registry = new ScrapeRegistry(
+    () => ({ snapshot: model.snapshot(), alerts: openAlerts(), delivery: delivery() }),
+    [
+      { spec: I.ingestBatches, get: () => ingestBatches.get() },
+      { spec: I.ingestSamples, get: () => ingestSamples.get() },
+      { spec: I.commitSeconds, get: () => commitSeconds.get() },
+      { spec: I.queueDepth, get: () => depth.get() },
+    ],
+  );
   return { registry, ingestBatches, ingestSamples, commitSeconds, queueDepth: depth };
 };
