@@ -12,6 +12,7 @@ import { PARSE_SOURCES, PROBES } from '../agent/probes/index.js';
 import { exec, execStream } from '../agent/lib/exec.js';
 import { Scheduler } from '../agent/scheduler.js';
 import { runDemo, DEFAULT_SCENARIO } from './demo.js';
+import { parseReportTime, runSlaReportCli, type SlaReportCliOptions } from '../collector/report/cli.js';
 
 const hostPort = (v: string): string => {
   if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):[0-9]{1,5}$/.test(v)) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9470');
@@ -158,5 +159,35 @@ program
     process.stdout.write(`${JSON.stringify(obs, null, 2)}\n`);
     if (obs && obs.status !== 'ok') process.exitCode = obs.status === 'absent' ? 3 : 1;
   });
+
+// `hawatch report sla`: SLA figures from the collector's history (collector/report), read-only.
+program
+  .command('report')
+  .description("reports from the collector's history")
+  .addCommand(
+    new Command('sla')
+      .description('availability, error budget, MTBF/MTTR and incidents per SLA and object, as JSON, CSV or one self-contained HTML file')
+      .requiredOption('--from <time>', 'window start: YYYY-MM-DD (midnight in --time-zone) or RFC 3339 with a zone')
+      .requiredOption('--to <time>', 'window end, exclusive (same forms, or now)')
+      .option('--cluster <name>', 'only this cluster')
+      .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'html']).default('json'))
+      .option('--data-dir <dir>', "the collector's data dir (opened read-only)")
+      .option('--url <url>', "a running collector's base URL (read through its REST API)")
+      .option('--token-file <file>', 'read token for --url (default: $HAWATCH_TOKEN)')
+      .option('--config <file>', "collector YAML whose slas: define the SLAs (default: services, nodes, clusters at 99.9 %)")
+      .option('--time-zone <tz>', 'IANA time zone for date-only --from/--to and for the times shown', 'UTC')
+      .option('--out <file>', 'write the report to this file instead of stdout')
+      .option('--now <time>', 'evaluate as of this time instead of the current one (reproducible reports)')
+      .action(async (opts: SlaReportCliOptions & { now?: string }) => {
+        try {
+          const now = opts.now === undefined ? Date.now : () => parseReportTime(opts.now as string, opts.timeZone ?? 'UTC', Date.now(), '--now');
+          const r = await runSlaReportCli(opts, { now, env: process.env });
+          for (const n of r.notes) process.stderr.write(`hawatch report: note: ${n}\n`);
+          if (opts.out === undefined) process.stdout.write(r.text);
+        } catch (e) {
+          fail(e);
+        }
+      }),
+  );
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,6 +1,8 @@
 // The collector's configuration: one schema per block, defaults in the schemas.
 import Type, { type Static } from 'typebox';
 import { DeliveryConfig, NotifiersConfig } from './alerts/notify/config.js';
+import { SlasConfig } from './sla/policy-config.js';
+import { SlaReportConfig } from './report/schedule.js';
 
 const HostPort = Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[^:\\s]+):[0-9]{1,5}$', description: 'HOST:PORT' });
 
@@ -102,6 +104,10 @@ export const CollectorConfig = Type.Object(
     /** Where alerts go: Alertmanager, webhooks, PagerDuty (see collector/alerts/notify/README.md). */
     notifiers: NotifiersConfig,
     delivery: DeliveryConfig,
+    /** SLA policies (collector/sla/policy-config.ts); none: services, nodes and clusters at 99.9 %. */
+    slas: SlasConfig,
+    /** The monthly SLA report into <dataDir>/reports/ (collector/report/schedule.ts). */
+    slaReport: SlaReportConfig,
   },
   { additionalProperties: false },
 );

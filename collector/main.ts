@@ -16,6 +16,9 @@ import type { AlertNotification } from './alerts/types.js';
 import { createDeliveryQueue, createNotifiers } from './alerts/notify/index.js';
 import { bundledMibDir, startSnmpAgent, type RunningSnmpAgent } from './snmp/index.js';
 import { AGENT_VERSION } from '../common/version.js';
+import { AgentLivenessRecorder } from './sla/store.js';
+import { defaultSlaDefinitions, slaDefinitions } from './sla/policy-config.js';
+import { scheduleMonthlyReport, type MonthlyReportTask } from './report/schedule.js';
 
 export interface CollectorDeps {
   logger: Logger;
@@ -61,6 +64,9 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     },
   });
   model.loadFromStore(db);
+  // Checked before anything listens: a bad slas: block stops the start like any other config error.
+  const slaDefs = config.slas.length > 0 ? slaDefinitions(config.slas, deps.configFile ?? '(config)') : defaultSlaDefinitions();
+  const liveness = new AgentLivenessRecorder(db);
 
   // Set once the SNMP agent runs (below); snmp-trap notifiers read its MIB and sysUpTime at each send.
   let snmp: RunningSnmpAgent | null = null;
@@ -101,7 +107,10 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     clearTimeout(dueTimer);
     dueTimer = undefined;
     try {
-      for (const n of alerts.evaluate(model.snapshot())) {
+      const snap = model.snapshot();
+      // History of agent silence, so SLA reports know when a node's reports proved nothing.
+      liveness.record(snap);
+      for (const n of alerts.evaluate(snap)) {
         log.warn({ alert: n.alert.rule, kind: n.kind, cluster: n.alert.cluster, labels: n.alert.labels, summary: n.alert.summary, evidence: n.alert.evidence }, `alert ${n.kind}`);
         deps.onAlert?.(n);
       }
@@ -210,6 +219,20 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     }
   }
 
+  const slaReport: MonthlyReportTask | null = config.slaReport.enabled
+    ? scheduleMonthlyReport({
+        dataDir: config.dataDir,
+        db,
+        cron: config.slaReport.cron,
+        timeZone: config.slaReport.timeZone,
+        formats: config.slaReport.formats,
+        definitions: slaDefs,
+        staleAfterIntervals: config.agents.staleAfterIntervals,
+        now,
+        logger: log.child({ part: 'sla-report' }),
+      })
+    : null;
+
   let closed = false;
   return {
     url,
@@ -223,6 +246,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       clearInterval(evalTick);
       clearTimeout(evalTimer);
       clearTimeout(dueTimer);
+      await slaReport?.stop();
       await app.close();
       await snmp?.close();
       committer.close();
