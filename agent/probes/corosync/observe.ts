@@ -3,14 +3,9 @@
 // always gives the same arrays.
 import type { ObjectState, Sample } from '../../protocol/index.js';
 import type { CorosyncLink, CorosyncMember, CorosyncReport, CorosyncRunning } from '../../protocol/corosync.js';
+import { bool01 as b, oneHot, sampleSet, stateSet, type AddSample, type Availability, type MetricDef } from '../metrics.js';
 
-type Availability = ObjectState['availability'];
-
-export interface MetricDef {
-  name: string;
-  labels: readonly string[];
-  help: string;
-}
+export type { MetricDef };
 
 const P = 'hawatch_corosync_';
 
@@ -48,14 +43,6 @@ export type QuorumState = (typeof QUORUM_STATES)[number];
 /** The flags corosync-quorumtool prints (2.4-3.1); others it prints get a series too. */
 export const QUORUM_FLAGS = ['2Node', 'Quorate', 'WaitForAll', 'LastManStanding', 'AutoTieBreaker', 'AllowDownscale', 'Qdevice'] as const;
 
-const b = (v: boolean): number => (v ? 1 : 0);
-const cmpStr = (a: string, c: string): number => (a < c ? -1 : a > c ? 1 : 0);
-const labelKey = (l: Record<string, string>): string =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join('\u0000');
-
 export const quorumState = (r: CorosyncReport): { state: QuorumState; availability: Availability } => {
   if (!r.running) return { state: 'not-running', availability: 'down' };
   return r.quorum.quorate ? { state: 'quorate', availability: 'up' } : { state: 'not-quorate', availability: 'down' };
@@ -83,7 +70,7 @@ const peerLinks = (r: CorosyncRunning): { link: CorosyncLink; nodeId: number; st
     link.peers.filter((p) => !p.local && p.nodeId !== r.localNodeId).map((p) => ({ link, nodeId: p.nodeId, status: p.status, connected: p.connected })),
   );
 
-const runningSamples = (r: CorosyncRunning, add: (m: string, v: number, l?: Record<string, string>) => void): void => {
+const runningSamples = (r: CorosyncRunning, add: AddSample): void => {
   const vq = r.votequorum;
   if (vq) {
     add('activity_blocked', b(vq.activityBlocked));
@@ -126,31 +113,19 @@ const runningSamples = (r: CorosyncRunning, add: (m: string, v: number, l?: Reco
 
 /** Samples for one report, sorted by metric then labels; no duplicates. */
 export const corosyncSamples = (r: CorosyncReport): Sample[] => {
-  const out = new Map<string, Sample>();
-  const add = (m: string, value: number, labels: Record<string, string> = {}): void => {
-    const metric = `${P}${m}`;
-    const key = `${metric}\u0001${labelKey(labels)}`;
-    if (!out.has(key)) out.set(key, { metric, labels, value });
-  };
-  const qs = quorumState(r).state;
+  const { add, samples } = sampleSet(P);
   add('running', b(r.running));
-  for (const s of QUORUM_STATES) add('quorum_state', b(s === qs), { state: s });
+  oneHot(add, 'quorum_state', QUORUM_STATES, quorumState(r).state);
   add('quorate', b(r.running && r.quorum.quorate));
   if (r.running) runningSamples(r, add);
-  return [...out.values()].sort((x, y) => cmpStr(x.metric, y.metric) || cmpStr(labelKey(x.labels), labelKey(y.labels)));
+  return samples();
 };
 
 /** Object states: the quorum, each member (by node id), each peer link (`node<ID>:link<N>`) or 2.x ring (`link<N>`). */
 export const corosyncStates = (r: CorosyncReport): ObjectState[] => {
-  const out: ObjectState[] = [{ kind: 'corosync_quorum', id: 'quorum', ...quorumState(r) }];
+  const { put: push, states } = stateSet();
+  push({ kind: 'corosync_quorum', id: 'quorum', ...quorumState(r) });
   if (r.running) {
-    const seen = new Set<string>();
-    const push = (s: ObjectState): void => {
-      const key = `${s.kind}\u0000${s.id}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      out.push(s);
-    };
     for (const m of r.members) push({ kind: 'corosync_member', id: String(m.nodeId), ...memberState(m) });
     for (const p of peerLinks(r)) push({ kind: 'corosync_link', id: linkStateId(p.nodeId, p.link.linkId), ...peerState(p.status) });
     for (const link of r.links) {
@@ -158,5 +133,5 @@ export const corosyncStates = (r: CorosyncReport): ObjectState[] => {
       push({ kind: 'corosync_link', id: `link${link.linkId}`, ...(link.faulty ? { state: 'faulty', availability: 'down' as const } : { state: 'active', availability: 'up' as const }) });
     }
   }
-  return out.sort((x, y) => cmpStr(x.kind, y.kind) || cmpStr(x.id, y.id));
+  return states();
 };

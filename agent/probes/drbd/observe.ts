@@ -3,14 +3,9 @@
 import type { ObjectState, Sample } from '../../protocol/index.js';
 import type { DrbdConnection, DrbdDevice, DrbdPeerDevice, DrbdReport, DrbdResource } from '../../protocol/drbd.js';
 import { SPLIT_BRAIN_HELPERS, SYNC_STATES } from './parse.js';
+import { bool01 as b, oneHot, sampleSet, stateSet, type AddSample, type Availability, type MetricDef } from '../metrics.js';
 
-type Availability = ObjectState['availability'];
-
-export interface MetricDef {
-  name: string;
-  labels: readonly string[];
-  help: string;
-}
+export type { MetricDef };
 
 const P = 'hawatch_drbd_';
 const R = ['resource'];
@@ -63,8 +58,6 @@ export const REPLICATION_STATES = [
   'Off', 'Established', 'StartingSyncS', 'StartingSyncT', 'WFBitMapS', 'WFBitMapT', 'WFSyncUUID', 'SyncSource',
   'SyncTarget', 'VerifyS', 'VerifyT', 'PausedSyncS', 'PausedSyncT', 'Ahead', 'Behind',
 ] as const;
-
-const b = (v: boolean): number => (v ? 1 : 0);
 
 /** Local disk: UpToDate (or an intentional diskless client) up; Diskless and Failed down; DUnknown unknown; the rest degraded. */
 export const deviceAvailability = (d: DrbdDevice): Availability => {
@@ -123,20 +116,7 @@ export const resourceState = (res: DrbdResource, splitBrain: boolean): { state: 
   return { state, availability: 'up' };
 };
 
-const cmpStr = (a: string, c: string): number => (a < c ? -1 : a > c ? 1 : 0);
-const labelKey = (l: Record<string, string>): string =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join('\u0000');
-
-type Add = (m: string, v: number | null, l?: Record<string, string>) => void;
-
-const oneHot = (add: Add, m: string, known: readonly string[], value: string, l: Record<string, string>): void => {
-  for (const s of new Set<string>([...known, value])) add(m, b(s === value), { ...l, state: s });
-};
-
-const resourceSamples = (res: DrbdResource, add: Add): void => {
+const resourceSamples = (res: DrbdResource, add: AddSample): void => {
   const rl = { resource: res.name };
   oneHot(add, 'resource_role', ROLES, res.role, rl);
   if (res.suspended !== null) add('resource_suspended', b(res.suspended), rl);
@@ -180,12 +160,9 @@ const resourceSamples = (res: DrbdResource, add: Add): void => {
 
 /** Samples for one report, sorted by metric then labels; no duplicates; unknown values are left out. */
 export const drbdSamples = (r: DrbdReport): Sample[] => {
-  const out = new Map<string, Sample>();
-  const add: Add = (m, value, labels = {}) => {
-    if (value === null || !Number.isFinite(value)) return;
-    const metric = `${P}${m}`;
-    const key = `${metric}\u0001${labelKey(labels)}`;
-    if (!out.has(key)) out.set(key, { metric, labels, value });
+  const set = sampleSet(P);
+  const add: AddSample = (m, value, labels) => {
+    if (value !== null && Number.isFinite(value)) set.add(m, value, labels);
   };
   add('module_loaded', b(r.moduleLoaded));
   if (r.moduleLoaded) add('resources', r.resources.length);
@@ -198,21 +175,13 @@ export const drbdSamples = (r: DrbdReport): Sample[] => {
   for (const e of r.helperEvents) {
     if (e.kind === 'response' && e.status !== null) last.set(`${e.resource}\u0000${e.helper}`, { resource: e.resource, helper: e.helper, status: e.status });
   }
-  for (const x of last.values()) {
-    const metric = `${P}helper_last_exit_status`;
-    const labels = { resource: x.resource, helper: x.helper };
-    out.set(`${metric}\u0001${labelKey(labels)}`, { metric, labels, value: x.status });
-  }
-  return [...out.values()].sort((x, y) => cmpStr(x.metric, y.metric) || cmpStr(labelKey(x.labels), labelKey(y.labels)));
+  for (const x of last.values()) set.put('helper_last_exit_status', x.status, { resource: x.resource, helper: x.helper });
+  return set.samples();
 };
 
 /** States: `drbd_resource` (role), `drbd_device` (disk state), `drbd_peer` (connection/replication/peer disk). */
 export const drbdStates = (r: DrbdReport): ObjectState[] => {
-  const out = new Map<string, ObjectState>();
-  const put = (s: ObjectState): void => {
-    const key = `${s.kind}\u0000${s.id}`;
-    if (!out.has(key)) out.set(key, s);
-  };
+  const { put, states } = stateSet();
   const sb = splitBrainResources(r);
   for (const res of r.resources) {
     put({ kind: 'drbd_resource', id: res.name, ...resourceState(res, sb.has(res.name)) });
@@ -234,5 +203,5 @@ export const drbdStates = (r: DrbdReport): ObjectState[] => {
       }
     }
   }
-  return [...out.values()].sort((x, y) => cmpStr(x.kind, y.kind) || cmpStr(x.id, y.id));
+  return states();
 };

@@ -2,14 +2,9 @@
 // `fence_target` per fencing target. Sorted, deterministic output.
 import type { ObjectState, Sample } from '../../protocol/index.js';
 import type { FenceEvent, FencingReport, SbdSlot } from '../../protocol/fencing.js';
+import { bool01 as b, oneHot, sampleSet, stateSet, type Availability, type MetricDef } from '../metrics.js';
 
-type Availability = ObjectState['availability'];
-
-export interface MetricDef {
-  name: string;
-  labels: readonly string[];
-  help: string;
-}
+export type { MetricDef };
 
 const P = 'hawatch_fencing_';
 const D = ['device'];
@@ -32,14 +27,6 @@ export const FENCING_METRICS: readonly MetricDef[] = [
 
 export const SBD_MESSAGES = ['clear', 'test', 'reset', 'off', 'exit', 'crashdump'] as const;
 export const FENCE_STATUSES = ['success', 'failed', 'pending'] as const;
-
-const b = (v: boolean): number => (v ? 1 : 0);
-const cmpStr = (a: string, c: string): number => (a < c ? -1 : a > c ? 1 : 0);
-const labelKey = (l: Record<string, string>): string =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join('\u0000');
 
 /**
  * An SBD slot: `clear` (no message) and `test` (a harmless test message) up; `reset`, `off`, `crashdump` down (a fence
@@ -93,13 +80,7 @@ const byTarget = (events: readonly FenceEvent[]): Map<string, FenceEvent[]> => {
 };
 
 export const fencingSamples = (r: FencingReport): Sample[] => {
-  const out = new Map<string, Sample>();
-  const add = (m: string, value: number | null, labels: Record<string, string> = {}): void => {
-    if (value === null) return;
-    const metric = `${P}${m}`;
-    const key = `${metric}\u0001${labelKey(labels)}`;
-    if (!out.has(key)) out.set(key, { metric, labels, value });
-  };
+  const { add, samples } = sampleSet(P);
   for (const d of r.sbd) {
     const l = { device: d.device };
     add('sbd_device_readable', b(d.header !== null), l);
@@ -112,9 +93,7 @@ export const fencingSamples = (r: FencingReport): Sample[] => {
     }
     if (d.slots) {
       add('sbd_slots_allocated', d.slots.length, l);
-      for (const s of d.slots) {
-        for (const msg of new Set<string>([...SBD_MESSAGES, s.message])) add('sbd_slot_message', b(msg === s.message), { ...l, sbd_node: s.node, message: msg });
-      }
+      for (const s of d.slots) oneHot(add, 'sbd_slot_message', SBD_MESSAGES, s.message, { ...l, sbd_node: s.node }, 'message');
     }
   }
   if (r.stonith) {
@@ -123,21 +102,17 @@ export const fencingSamples = (r: FencingReport): Sample[] => {
       for (const st of FENCE_STATUSES) add('fence_events', r.stonith.events.filter((e) => e.status === st).length, { status: st });
       for (const [target, events] of byTarget(r.stonith.events)) {
         const latest = latestEvent(events)!;
-        for (const st of FENCE_STATUSES) add('fence_target_last_status', b(st === latest.status), { target, status: st });
+        oneHot(add, 'fence_target_last_status', FENCE_STATUSES, latest.status, { target }, 'status');
         const done = latestEvent(events.filter((e) => e.status !== 'pending'));
         add('fence_target_last_completed_timestamp_seconds', epochSeconds(done?.completed ?? null), { target });
       }
     }
   }
-  return [...out.values()].sort((x, y) => cmpStr(x.metric, y.metric) || cmpStr(labelKey(x.labels), labelKey(y.labels)));
+  return samples();
 };
 
 export const fencingStates = (r: FencingReport): ObjectState[] => {
-  const out = new Map<string, ObjectState>();
-  const put = (s: ObjectState): void => {
-    const key = `${s.kind}\u0000${s.id}`;
-    if (!out.has(key)) out.set(key, s);
-  };
+  const { put, states } = stateSet();
   for (const d of r.sbd) {
     const unreadable = d.header === null || d.slots === null;
     const absent = d.error?.code === 'fencing.sbd_absent';
@@ -152,5 +127,5 @@ export const fencingStates = (r: FencingReport): ObjectState[] => {
   if (r.stonith?.connected) {
     for (const [target, events] of byTarget(r.stonith.events)) put({ kind: 'fence_target', id: target, ...fenceTargetState(latestEvent(events)!) });
   }
-  return [...out.values()].sort((x, y) => cmpStr(x.kind, y.kind) || cmpStr(x.id, y.id));
+  return states();
 };

@@ -2,14 +2,9 @@
 // gauges with a label or 0/1 gauges (never a state string as a value); output is sorted.
 import type { ObjectState, Sample } from '../../protocol/index.js';
 import type { HeartbeatNode, HeartbeatReport, HeartbeatRunning } from '../../protocol/heartbeat.js';
+import { bool01 as b, oneHot, sampleSet, sortStates, type AddSample, type Availability, type MetricDef } from '../metrics.js';
 
-type Availability = ObjectState['availability'];
-
-export interface MetricDef {
-  name: string;
-  labels: readonly string[];
-  help: string;
-}
+export type { MetricDef };
 
 const P = 'hawatch_heartbeat_';
 
@@ -30,14 +25,6 @@ export const HEARTBEAT_METRICS: readonly MetricDef[] = [
 export const NODE_STATUSES = ['active', 'up', 'init', 'dead', 'ping'] as const;
 export const RESOURCE_HOLDS = ['none', 'local', 'foreign', 'all', 'transition'] as const;
 const ALIVE = new Set(['active', 'up', 'init', 'ping']);
-
-const b = (v: boolean): number => (v ? 1 : 0);
-const cmpStr = (a: string, c: string): number => (a < c ? -1 : a > c ? 1 : 0);
-const labelKey = (l: Record<string, string>): string =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join('\u0000');
 
 /** active and ping (a reachable ping node) are up; up/init (heard, not yet active) degraded; dead down. */
 export const nodeState = (n: HeartbeatNode): { state: string; availability: Availability } => {
@@ -64,35 +51,28 @@ const linkState = (status: string): { state: string; availability: Availability 
 /** Object id of one link: `NODE:LINK`. */
 export const linkStateId = (node: string, link: string): string => `${node}:${link}`;
 
-const runningSamples = (r: HeartbeatRunning, add: (m: string, v: number, l?: Record<string, string>) => void): void => {
+const runningSamples = (r: HeartbeatRunning, add: AddSample): void => {
   add('nodes', r.nodes.length);
   for (const n of r.nodes) {
     const l = { hb_node: n.name };
-    for (const s of new Set<string>([...NODE_STATUSES, n.status])) add('node_status', b(s === n.status), { ...l, status: s });
+    oneHot(add, 'node_status', NODE_STATUSES, n.status, l, 'status');
     if (n.status !== 'unknown') add('node_alive', b(ALIVE.has(n.status)), l);
     if (n.type !== null) add('node_ping', b(n.type === 'ping'), l);
     const known = n.links.filter((x): x is { name: string; status: string } => x.status !== null);
     for (const link of known) add('link_up', b(link.status === 'up'), { ...l, link: link.name });
     if (!n.local && known.length > 0) add('node_links_up', known.filter((x) => x.status === 'up').length, l);
   }
-  if (r.resources !== null) {
-    for (const h of new Set<string>([...RESOURCE_HOLDS, r.resources])) add('resources', b(h === r.resources), { holds: h });
-  }
+  if (r.resources !== null) oneHot(add, 'resources', RESOURCE_HOLDS, r.resources, {}, 'holds');
   if (r.keepaliveSeconds !== null) add('keepalive_seconds', r.keepaliveSeconds);
   if (r.deadtimeSeconds !== null) add('deadtime_seconds', r.deadtimeSeconds);
 };
 
 /** Samples for one report, sorted by metric then labels; no duplicates. */
 export const heartbeatSamples = (r: HeartbeatReport): Sample[] => {
-  const out = new Map<string, Sample>();
-  const add = (m: string, value: number, labels: Record<string, string> = {}): void => {
-    const metric = `${P}${m}`;
-    const key = `${metric}\u0001${labelKey(labels)}`;
-    if (!out.has(key)) out.set(key, { metric, labels, value });
-  };
+  const { add, samples } = sampleSet(P);
   add('running', b(r.running));
   if (r.running) runningSamples(r, add);
-  return [...out.values()].sort((x, y) => cmpStr(x.metric, y.metric) || cmpStr(labelKey(x.labels), labelKey(y.labels)));
+  return samples();
 };
 
 /** Object states: the daemon, each node, each link to a peer (`NODE:LINK`). Sorted by kind, then id. */
@@ -114,5 +94,5 @@ export const heartbeatStates = (r: HeartbeatReport): ObjectState[] => {
       }
     }
   }
-  return out.sort((x, y) => cmpStr(x.kind, y.kind) || cmpStr(x.id, y.id));
+  return sortStates(out);
 };

@@ -3,14 +3,9 @@
 import type { ObjectState, Sample } from '../../protocol/index.js';
 import type { IscsiNode, IscsiReport, IscsiSession } from '../../protocol/iscsi.js';
 import { formatPortal } from './parse.js';
+import { bool01 as b, oneHot, sampleSet, sortStates, type Availability, type MetricDef } from '../metrics.js';
 
-type Availability = ObjectState['availability'];
-
-export interface MetricDef {
-  name: string;
-  labels: readonly string[];
-  help: string;
-}
+export type { MetricDef };
 
 const P = 'hawatch_iscsi_';
 const S = ['target', 'portal', 'iface'];
@@ -29,14 +24,6 @@ export const ISCSI_METRICS: readonly MetricDef[] = [
 
 export const SESSION_STATES = ['LOGGED_IN', 'FAILED', 'FREE', 'UNKNOWN'] as const;
 export const CONNECTION_STATES = ['FREE', 'TRANSPORT_WAIT', 'IN_LOGIN', 'LOGGED_IN', 'IN_LOGOUT', 'LOGOUT_REQUESTED', 'CLEANUP_WAIT'] as const;
-
-const b = (v: boolean): number => (v ? 1 : 0);
-const cmpStr = (a: string, c: string): number => (a < c ? -1 : a > c ? 1 : 0);
-const labelKey = (l: Record<string, string>): string =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join('\u0000');
 
 const ifaceOf = (s: IscsiSession): string => s.iface?.name ?? '-';
 
@@ -84,20 +71,12 @@ const sessionIds = (sessions: readonly IscsiSession[]): Map<IscsiSession, string
 };
 
 export const iscsiSamples = (r: IscsiReport): Sample[] => {
-  const out = new Map<string, Sample>();
-  const add = (m: string, value: number | null, labels: Record<string, string> = {}): void => {
-    if (value === null) return;
-    const metric = `${P}${m}`;
-    const key = `${metric}\u0001${labelKey(labels)}`;
-    if (!out.has(key)) out.set(key, { metric, labels, value });
-  };
+  const { add, samples } = sampleSet(P);
   add('sessions', r.sessions.length);
   for (const s of r.sessions) {
     const l = { target: s.target, portal: formatPortal(s.address, s.port), iface: ifaceOf(s) };
-    const st = s.sessionState ?? 'UNKNOWN';
-    for (const x of new Set<string>([...SESSION_STATES, st])) add('session_state', b(x === st), { ...l, state: x });
-    const cs = s.connectionState;
-    if (cs !== null) for (const x of new Set<string>([...CONNECTION_STATES, cs])) add('session_connection_state', b(x === cs), { ...l, state: x });
+    oneHot(add, 'session_state', SESSION_STATES, s.sessionState ?? 'UNKNOWN', l);
+    if (s.connectionState !== null) oneHot(add, 'session_connection_state', CONNECTION_STATES, s.connectionState, l);
     add('session_recovery_timeout_seconds', s.recoveryTimeoutSeconds, l);
     if (s.disks !== null) {
       add('session_disks', s.disks.length, l);
@@ -108,7 +87,7 @@ export const iscsiSamples = (r: IscsiReport): Sample[] => {
     add('node_records', r.nodes.length);
     for (const n of r.nodes) add('node_session', b(r.sessions.some((s) => matches(n, s))), { target: n.target, portal: formatPortal(n.address, n.port) });
   }
-  return [...out.values()].sort((x, y) => cmpStr(x.metric, y.metric) || cmpStr(labelKey(x.labels), labelKey(y.labels)));
+  return samples();
 };
 
 /** `iscsi_session` per session, and `no-session` (down) for each configured node record that has none. */
@@ -124,5 +103,5 @@ export const iscsiStates = (r: IscsiReport): ObjectState[] => {
     seen.add(id);
     out.push({ kind: 'iscsi_session', id, state: 'no-session', availability: 'down' });
   }
-  return out.sort((x, y) => cmpStr(x.kind, y.kind) || cmpStr(x.id, y.id));
+  return sortStates(out);
 };

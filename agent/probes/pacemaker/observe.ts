@@ -3,14 +3,9 @@
 // the same report always gives the same arrays.
 import type { ObjectState, Sample } from '../../protocol/index.js';
 import type { PacemakerNode, PacemakerReport, PacemakerResource, PacemakerRunning } from '../../protocol/pacemaker.js';
+import { bool01 as b, oneHot, sampleSet, sortStates, type AddSample, type Availability, type MetricDef } from '../metrics.js';
 
-type Availability = ObjectState['availability'];
-
-export interface MetricDef {
-  name: string;
-  labels: readonly string[];
-  help: string;
-}
+export type { MetricDef };
 
 const P = 'hawatch_pacemaker_';
 
@@ -69,8 +64,6 @@ const NO_QUORUM_POLICIES = ['stop', 'freeze', 'ignore', 'demote', 'fence', 'suic
 const PROMOTED_ROLES = new Set(['Promoted', 'Master']);
 const UNPROMOTED_ROLES = new Set(['Unpromoted', 'Slave']);
 const STEADY_ROLES = new Set(['Started', 'Promoted', 'Unpromoted', 'Master', 'Slave']);
-
-const b = (v: boolean): number => (v ? 1 : 0);
 
 /** Node state, first match wins: unclean > pending > offline > shutdown > maintenance > standby > online. */
 export const nodeState = (n: PacemakerNode): { state: NodeState; availability: Availability } => {
@@ -135,32 +128,18 @@ export const resourceState = (
   return { state: `${r.role}${at}`, availability: 'degraded' };
 };
 
-const cmpStr = (a: string, b2: string): number => (a < b2 ? -1 : a > b2 ? 1 : 0);
-const labelKey = (l: Record<string, string>): string =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join('\u0000');
-
-const sortSamples = (s: Sample[]): Sample[] =>
-  s.sort((x, y) => cmpStr(x.metric, y.metric) || cmpStr(labelKey(x.labels), labelKey(y.labels)));
-
-const clusterSamples = (r: PacemakerReport, add: (m: string, v: number, l?: Record<string, string>) => void): void => {
-  const cs = clusterState(r).state;
-  for (const s of CLUSTER_STATES) add('cluster_state', b(s === cs), { state: s });
+const clusterSamples = (r: PacemakerReport, add: AddSample): void => {
+  oneHot(add, 'cluster_state', CLUSTER_STATES, clusterState(r).state);
   add('running', b(r.running));
   add('dc_present', b(r.running && r.dc !== null));
   add('quorate', b(r.running && r.dc !== null && r.dc.withQuorum));
 };
 
-const runningSamples = (r: PacemakerRunning, add: (m: string, v: number, l?: Record<string, string>) => void): void => {
+const runningSamples = (r: PacemakerRunning, add: AddSample): void => {
   add('maintenance_mode', b(r.maintenanceMode));
   add('stop_all_resources', b(r.stopAllResources));
   if (r.fencingEnabled !== null) add('fencing_enabled', b(r.fencingEnabled));
-  if (r.noQuorumPolicy !== null) {
-    const policies = new Set<string>([...NO_QUORUM_POLICIES, r.noQuorumPolicy]);
-    for (const p of policies) add('no_quorum_policy', b(p === r.noQuorumPolicy), { policy: p });
-  }
+  if (r.noQuorumPolicy !== null) oneHot(add, 'no_quorum_policy', NO_QUORUM_POLICIES, r.noQuorumPolicy, {}, 'policy');
   add('nodes_configured', r.nodesConfigured);
   add('resources_configured', r.resourcesConfigured);
   add('resources_disabled', r.resourcesDisabled);
@@ -168,8 +147,7 @@ const runningSamples = (r: PacemakerRunning, add: (m: string, v: number, l?: Rec
 
   for (const n of r.nodes) {
     const l = { pcmk_node: n.name };
-    const st = nodeState(n).state;
-    for (const s of NODE_STATES) add('node_state', b(s === st), { ...l, state: s });
+    oneHot(add, 'node_state', NODE_STATES, nodeState(n).state, l);
     add('node_online', b(n.online), l);
     add('node_standby', b(n.standby), l);
     add('node_standby_on_fail', b(n.standbyOnFail), l);
@@ -180,10 +158,7 @@ const runningSamples = (r: PacemakerRunning, add: (m: string, v: number, l?: Rec
     add('node_expected_up', b(n.expectedUp), l);
     add('node_is_dc', b(n.isDc), l);
     add('node_resources_running', n.resourcesRunning, l);
-    if (n.health !== null) {
-      const hs = new Set<string>([...HEALTHS, n.health]);
-      for (const h of hs) add('node_health', b(h === n.health), { ...l, health: h });
-    }
+    if (n.health !== null) oneHot(add, 'node_health', HEALTHS, n.health, l, 'health');
   }
 
   // Per resource id, over all its instances: the label is the id crm_mon prints (an anonymous clone's
@@ -239,16 +214,11 @@ const runningSamples = (r: PacemakerRunning, add: (m: string, v: number, l?: Rec
 
 /** Samples for one report, sorted by metric then labels; no duplicates. */
 export const pacemakerSamples = (r: PacemakerReport): Sample[] => {
-  const out = new Map<string, Sample>();
-  const add = (m: string, value: number, labels: Record<string, string> = {}): void => {
-    const metric = `${P}${m}`;
-    // A repeated series (a node listed twice in odd output) keeps its first value: no duplicate series.
-    const key = `${metric}\u0001${labelKey(labels)}`;
-    if (!out.has(key)) out.set(key, { metric, labels, value });
-  };
+  // A repeated series (a node listed twice in odd output) keeps its first value: no duplicate series.
+  const { add, samples } = sampleSet(P);
   clusterSamples(r, add);
   if (r.running) runningSamples(r, add);
-  return sortSamples([...out.values()]);
+  return samples();
 };
 
 /** Object states for one report: the cluster, each node, each resource instance. Sorted by kind then id. */
@@ -271,5 +241,5 @@ export const pacemakerStates = (r: PacemakerReport): ObjectState[] => {
       out.push({ kind: 'pcmk_resource', id, ...resourceState(res, nodes) });
     }
   }
-  return out.sort((x, y) => cmpStr(x.kind, y.kind) || cmpStr(x.id, y.id));
+  return sortStates(out);
 };

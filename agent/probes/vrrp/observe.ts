@@ -3,14 +3,9 @@
 // the same arrays. Labels avoid Prometheus' own `instance`/`job`: the VRRP instance is `vrrp_instance`.
 import type { ObjectState, Sample } from '../../protocol/index.js';
 import { VRRP_STATES, type VrrpInstance, type VrrpReport, type VrrpStateName } from '../../protocol/vrrp.js';
+import { bool01 as b, oneHot, sampleSet, sortStates, type Availability, type MetricDef } from '../metrics.js';
 
-type Availability = ObjectState['availability'];
-
-export interface MetricDef {
-  name: string;
-  labels: readonly string[];
-  help: string;
-}
+export type { MetricDef };
 
 const P = 'hawatch_vrrp_';
 
@@ -79,23 +74,9 @@ export const vipState = (present: boolean | null, owners: readonly VrrpInstance[
   return { state: 'absent', availability: unknown ? 'unknown' : 'up' };
 };
 
-const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const labelKey = (l: Record<string, string>): string =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join('\u0000');
-
-const b = (v: boolean): number => (v ? 1 : 0);
-
 /** Samples for one report, sorted by metric then labels; no duplicates. */
 export const vrrpSamples = (r: VrrpReport): Sample[] => {
-  const out = new Map<string, Sample>();
-  const add = (m: string, value: number, labels: Record<string, string> = {}): void => {
-    const metric = `${P}${m}`;
-    const key = `${metric}\u0001${labelKey(labels)}`;
-    if (!out.has(key)) out.set(key, { metric, labels, value });
-  };
+  const { add, samples } = sampleSet(P);
   if (r.keepalived.running !== null) add('keepalived_running', b(r.keepalived.running));
   if (r.fifo !== null) {
     add('fifo_open', b(r.fifo.open));
@@ -107,7 +88,7 @@ export const vrrpSamples = (r: VrrpReport): Sample[] => {
   for (const i of r.instances) {
     const l = { vrrp_instance: i.name };
     add('instance_info', 1, { ...l, vrid: i.vrid === null ? '' : String(i.vrid), interface: i.interface ?? '' });
-    for (const s of VRRP_STATES) add('instance_state', b(s === i.state), { ...l, state: s });
+    oneHot(add, 'instance_state', VRRP_STATES, i.state, l);
     if (i.priority !== null) add('instance_priority', i.priority, l);
     if (i.effectivePriority !== null) add('instance_effective_priority', i.effectivePriority, l);
     if (i.interfaceUp !== null) add('instance_interface_up', b(i.interfaceUp), l);
@@ -128,8 +109,8 @@ export const vrrpSamples = (r: VrrpReport): Sample[] => {
       add('auth_errors_total', s.invalidAuthtype + s.authtypeMismatch + s.authFailure, l);
     }
   }
-  for (const g of r.groups) for (const s of VRRP_STATES) add('group_state', b(s === g.state), { vrrp_group: g.name, state: s });
-  return [...out.values()].sort((x, y) => cmpStr(x.metric, y.metric) || cmpStr(labelKey(x.labels), labelKey(y.labels)));
+  for (const g of r.groups) oneHot(add, 'group_state', VRRP_STATES, g.state, { vrrp_group: g.name });
+  return samples();
 };
 
 /**
@@ -152,5 +133,5 @@ export const vrrpStates = (r: VrrpReport): ObjectState[] => {
     }
   }
   for (const [address, e] of vips) out.push({ kind: 'vrrp_vip', id: address, ...vipState(e.present, e.owners) });
-  return out.sort((x, y) => cmpStr(x.kind, y.kind) || cmpStr(x.id, y.id));
+  return sortStates(out);
 };

@@ -1,27 +1,8 @@
 // The README's metric table, DRBD_METRICS and what observe.ts really emits must agree; plus the state mapping.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DRBD_METRICS, deviceAvailability, drbdSamples, drbdStates, peerAvailability, resourceState } from '../../../../agent/probes/drbd/observe.js';
 import type { DrbdConnection, DrbdDevice, DrbdPeerDevice, DrbdReport, DrbdResource } from '../../../../agent/protocol/drbd.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const README = readFileSync(join(HERE, '..', '..', '..', '..', 'agent', 'probes', 'drbd', 'README.md'), 'utf8');
-
-/** Rows of the table under "## Metrics": | `metric` | `label`, `label` or — | meaning |. */
-const readmeMetrics = (): Map<string, string[]> => {
-  const section = README.split(/^## /m).find((s) => s.startsWith('Metrics'));
-  if (!section) throw new Error('README has no "## Metrics" section');
-  const rows = new Map<string, string[]>();
-  for (const line of section.split('\n')) {
-    const m = /^\| `([a-z_:]+)` \| ([^|]*) \| ([^|]+) \|$/.exec(line.trim());
-    if (!m) continue;
-    expect(rows.has(m[1]!), `${m[1]} listed twice`).toBe(false);
-    rows.set(m[1]!, [...m[2]!.matchAll(/`([a-z_]+)`/g)].map((x) => x[1]!));
-  }
-  return rows;
-};
+import { expectEmittedAsListed, expectTableListsMetrics, probeReadmeTable } from '../../../helpers/readme-metrics.js';
 
 const device = (o: Partial<DrbdDevice> = {}): DrbdDevice => ({
   volume: 0, minor: 1, diskState: 'UpToDate', client: false, quorum: true, open: true, backingDevice: '/dev/vdb',
@@ -50,18 +31,14 @@ const FULL: DrbdReport = {
 };
 
 describe('drbd README metric table', () => {
-  const table = readmeMetrics();
+  const table = probeReadmeTable('drbd');
 
   it('lists exactly the metrics of DRBD_METRICS, with the same labels', () => {
-    expect([...table.keys()].sort()).toEqual(DRBD_METRICS.map((m) => m.name).sort());
-    for (const m of DRBD_METRICS) expect(table.get(m.name), m.name).toEqual([...m.labels]);
+    expectTableListsMetrics(table, DRBD_METRICS);
   });
 
   it('a fully known report emits every listed metric with the listed labels, and nothing unlisted', () => {
-    const emitted = new Map<string, Set<string>>();
-    for (const s of drbdSamples(FULL)) emitted.set(s.metric, (emitted.get(s.metric) ?? new Set()).add(Object.keys(s.labels).sort().join(',')));
-    expect([...emitted.keys()].sort()).toEqual([...table.keys()].sort());
-    for (const [metric, sets] of emitted) expect([...sets], metric).toEqual([[...(table.get(metric) ?? [])].sort().join(',')]);
+    expectEmittedAsListed(table, drbdSamples(FULL));
   });
 
   it('uses Prometheus naming: hawatch_drbd_ prefix, snake_case, base units, _total only on counters', () => {

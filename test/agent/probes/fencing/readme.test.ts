@@ -1,26 +1,8 @@
 // The README's metric table, FENCING_METRICS and what observe.ts emits must agree; plus the state mapping.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FENCING_METRICS, fencingSamples, fenceTargetState, latestEvent, slotAvailability } from '../../../../agent/probes/fencing/observe.js';
 import type { FenceEvent, FencingReport } from '../../../../agent/protocol/fencing.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const README = readFileSync(join(HERE, '..', '..', '..', '..', 'agent', 'probes', 'fencing', 'README.md'), 'utf8');
-
-const readmeMetrics = (): Map<string, string[]> => {
-  const section = README.split(/^## /m).find((s) => s.startsWith('Metrics'));
-  if (!section) throw new Error('README has no "## Metrics" section');
-  const rows = new Map<string, string[]>();
-  for (const line of section.split('\n')) {
-    const m = /^\| `([a-z_:]+)` \| ([^|]*) \| ([^|]+) \|$/.exec(line.trim());
-    if (!m) continue;
-    expect(rows.has(m[1]!), `${m[1]} listed twice`).toBe(false);
-    rows.set(m[1]!, [...m[2]!.matchAll(/`([a-z_]+)`/g)].map((x) => x[1]!));
-  }
-  return rows;
-};
+import { expectEmittedAsListed, expectTableListsMetrics, probeReadmeTable } from '../../../helpers/readme-metrics.js';
 
 const ev = (o: Partial<FenceEvent>): FenceEvent => ({ target: 'n2', action: 'reboot', status: 'success', delegate: 'n1', client: null, origin: 'n1', completed: '2026-11-23T20:44:10Z', exitReason: null, ...o });
 const FULL: FencingReport = {
@@ -37,16 +19,12 @@ const FULL: FencingReport = {
 };
 
 describe('fencing README metric table', () => {
-  const table = readmeMetrics();
+  const table = probeReadmeTable('fencing');
   it('lists exactly FENCING_METRICS with the same labels', () => {
-    expect([...table.keys()].sort()).toEqual(FENCING_METRICS.map((m) => m.name).sort());
-    for (const m of FENCING_METRICS) expect(table.get(m.name), m.name).toEqual([...m.labels]);
+    expectTableListsMetrics(table, FENCING_METRICS);
   });
   it('a full report emits every listed metric with the listed labels, nothing else', () => {
-    const emitted = new Map<string, Set<string>>();
-    for (const s of fencingSamples(FULL)) emitted.set(s.metric, (emitted.get(s.metric) ?? new Set()).add(Object.keys(s.labels).sort().join(',')));
-    expect([...emitted.keys()].sort()).toEqual([...table.keys()].sort());
-    for (const [metric, sets] of emitted) expect([...sets], metric).toEqual([[...(table.get(metric) ?? [])].sort().join(',')]);
+    expectEmittedAsListed(table, fencingSamples(FULL));
     for (const m of FENCING_METRICS) expect(m.name).toMatch(/^hawatch_fencing_[a-z][a-z0-9_]*$/);
     expect(fencingSamples(FULL)).toContainEqual({ metric: 'hawatch_fencing_fence_target_last_completed_timestamp_seconds', labels: { target: 'n2' }, value: Date.parse('2026-11-23T20:44:10Z') / 1000 });
   });

@@ -1,28 +1,12 @@
 // The README's metric table, ISCSI_METRICS and what observe.ts emits must agree.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ISCSI_METRICS, iscsiSamples, sessionState } from '../../../../agent/probes/iscsi/observe.js';
 import type { IscsiReport, IscsiSession } from '../../../../agent/protocol/iscsi.js';
 import { parseIscsiadmSession } from '../../../../agent/probes/iscsi/parse.js';
+import { expectEmittedAsListed, expectTableListsMetrics, probeReadmeTable } from '../../../helpers/readme-metrics.js';
 import { ISCSI_CASES_DIR } from './replay.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const README = readFileSync(join(HERE, '..', '..', '..', '..', 'agent', 'probes', 'iscsi', 'README.md'), 'utf8');
-
-const readmeMetrics = (): Map<string, string[]> => {
-  const section = README.split(/^## /m).find((s) => s.startsWith('Metrics'));
-  if (!section) throw new Error('README has no "## Metrics" section');
-  const rows = new Map<string, string[]>();
-  for (const line of section.split('\n')) {
-    const m = /^\| `([a-z_:]+)` \| ([^|]*) \| ([^|]+) \|$/.exec(line.trim());
-    if (!m) continue;
-    expect(rows.has(m[1]!), `${m[1]} listed twice`).toBe(false);
-    rows.set(m[1]!, [...m[2]!.matchAll(/`([a-z_]+)`/g)].map((x) => x[1]!));
-  }
-  return rows;
-};
 
 /** The real multipath case, with iscsid's connection state as a running iscsid would print it, and node records. */
 const full = (): IscsiReport => {
@@ -33,16 +17,12 @@ const full = (): IscsiReport => {
 };
 
 describe('iscsi README metric table', () => {
-  const table = readmeMetrics();
+  const table = probeReadmeTable('iscsi');
   it('lists exactly ISCSI_METRICS with the same labels', () => {
-    expect([...table.keys()].sort()).toEqual(ISCSI_METRICS.map((m) => m.name).sort());
-    for (const m of ISCSI_METRICS) expect(table.get(m.name), m.name).toEqual([...m.labels]);
+    expectTableListsMetrics(table, ISCSI_METRICS);
   });
   it('a full report emits every listed metric with the listed labels, nothing else', () => {
-    const emitted = new Map<string, Set<string>>();
-    for (const s of iscsiSamples(full())) emitted.set(s.metric, (emitted.get(s.metric) ?? new Set()).add(Object.keys(s.labels).sort().join(',')));
-    expect([...emitted.keys()].sort()).toEqual([...table.keys()].sort());
-    for (const [metric, sets] of emitted) expect([...sets], metric).toEqual([[...(table.get(metric) ?? [])].sort().join(',')]);
+    expectEmittedAsListed(table, iscsiSamples(full()));
     for (const m of ISCSI_METRICS) expect(m.name).toMatch(/^hawatch_iscsi_[a-z][a-z0-9_]*$/);
   });
 });
