@@ -31,8 +31,10 @@ const seriesKey = (cluster: string, node: string, metric: string, labels: string
 
 /** Labels serialised with sorted keys, so the same label set always maps to the same series. */
 export const canonicalLabels = (labels: Record<string, string>): string => {
-  const keys = Object.keys(labels).sort();
-  if (keys.length === 0) return '{}';
+  const keys = Object.keys(labels);
+  // Hot path on ingest: one or no label needs no sorting (most probe series).
+  if (keys.length <= 1) return JSON.stringify(labels);
+  keys.sort();
   const sorted: Record<string, string> = {};
   for (const k of keys) sorted[k] = labels[k] as string;
   return JSON.stringify(sorted);
