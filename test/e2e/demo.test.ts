@@ -1,6 +1,20 @@
 // `hawatch demo` as a newcomer runs it: real collector, three agents replaying a real Pacemaker partition.
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { freePort, startCli, stopAll, waitFor } from '../helpers/processes.js';
+
+const MIB = ['-M', `+${join(import.meta.dirname, '..', '..', 'mibs')}`, '-m', 'SNMPv2-MIB:HAWATCH-MIB'];
+const snmp = (tool: string, args: string[]): string => execFileSync(tool, args, { encoding: 'utf8', timeout: 10_000 });
+const hasSnmp = (() => {
+  try {
+    execFileSync('snmptable', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.warn('snmptable missing (Debian package snmp): the SNMP part of the demo test is skipped');
+    return false;
+  }
+})();
 
 afterAll(stopAll);
 
@@ -17,7 +31,8 @@ describe('hawatch demo', () => {
   it('shows three nodes over REST and /metrics, and the partition as the collector sees it', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const demo = startCli(['demo', '--scenario', 'pcmk3-partition-node3', '--speed', '4', '--once', '--http-listen', `127.0.0.1:${port}`]);
+    const snmpPort = await freePort();
+    const demo = startCli(['demo', '--scenario', 'pcmk3-partition-node3', '--speed', '4', '--once', '--http-listen', `127.0.0.1:${port}`, '--snmp-listen', `127.0.0.1:${snmpPort}`]);
     // Reads need no token in the demo.
     const nodes = await waitFor('three nodes in REST', async () => {
       const r = await fetch(`${url}/api/v1/Clusters/hwlab/Nodes`);
@@ -25,6 +40,18 @@ describe('hawatch demo', () => {
       return b['Members@odata.count'] === 3 ? b : undefined;
     });
     expect(nodes).toMatchObject({ Members: [{ '@odata.id': '/api/v1/Clusters/hwlab/Nodes/n1' }, {}, {}] });
+    // An NMS walking the demo: the node table by name, with the MIB loaded by the client (Debian's snmp package).
+    if (hasSnmp) {
+      const table = await waitFor('snmptable hawatchNodeTable with 3 nodes', () => {
+        const out = snmp('snmptable', ['-v2c', '-c', 'public', '-Ci', '-Cf', ',', ...MIB, `127.0.0.1:${snmpPort}`, 'hawatchNodeTable']);
+        const rows = out.split('\n').filter((l) => /^1\.\d+,/.test(l));
+        return rows.length === 3 ? rows : undefined;
+      });
+      expect(table.map((r) => r.split(',')[1])).toEqual(['n1', 'n2', 'n3']);
+      const cluster = snmp('snmpget', ['-v2c', '-c', 'public', ...MIB, `127.0.0.1:${snmpPort}`, 'hawatchClusterName.1', 'hawatchClusterNodeCount.1']);
+      expect(cluster).toContain('hawatchClusterName.1 = STRING: hwlab');
+      expect(cluster).toContain('hawatchClusterNodeCount.1 = Gauge32: 3');
+    }
     const metrics = await (await fetch(`${url}/metrics`)).text();
     for (const n of ['n1', 'n2', 'n3']) expect(metrics).toContain(`hawatch_agent_up{cluster="hwlab",node="${n}"} 1`);
 
