@@ -37,7 +37,15 @@ export const pacemakerSplitBrain: Rule = {
   evaluate: (snap) =>
     snap.clusters.flatMap((c) => {
       // A DC without quorum is not split brain: an isolated node of a 3-node cluster elects itself DC of nothing.
-      const quorate = [...partitions(c).entries()].filter(([, rs]) => rs.some((r) => r.report.dc?.withQuorum === true));
+      const quorateAll = [...partitions(c).entries()].filter(([, rs]) => rs.some((r) => r.report.dc?.withQuorum === true));
+      // Reports are taken at different moments: right after a partition the isolated old DC's last report still
+      // shows everyone online under it, while the survivors already follow a new DC (seen in the lab, 0.1-1.7 s).
+      // Real partitions see disjoint sets of online nodes; a stale view overlaps the fresh one. So only partitions
+      // whose online views are disjoint from another quorate partition's count.
+      const online = (rs: Running[]) => new Set(rs.reduce((a, b) => (b.atMs > a.atMs ? b : a)).report.nodes.filter((n) => n.online).map((n) => n.name));
+      const views = quorateAll.map(([dc, rs]) => ({ dc, rs, online: online(rs) }));
+      const disjoint = (a: Set<string>, b: Set<string>) => [...a].every((n) => !b.has(n));
+      const quorate = views.filter((v) => views.some((w) => w !== v && disjoint(v.online, w.online))).map((v) => [v.dc, v.rs] as const);
       if (quorate.length < 2) return [];
       const evidence = quorate.flatMap(([, rs]) => rs.map((r) => ev(r, dcSays(r))));
       const dcs = quorate.map(([dc]) => dc).sort();
