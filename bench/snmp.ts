@@ -1,6 +1,7 @@
 // bench/snmp: a model of 1,000 nodes (20 per cluster; each with 10 Pacemaker resources and a VRRP instance, from
 // real parsed outputs) served by the collector's SNMP agent and walked with the real snmpbulkwalk: varbinds/s.
 // Usage: node dist/bench/snmp.js [--nodes N]   (needs Debian's snmp package; goal >= 5,000 varbinds/s)
+import { vrrpReportAt } from '../demo/recorded-vrrp.js';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,8 +11,7 @@ import { pino } from 'pino';
 import { ClusterModel } from '../collector/model/model.js';
 import { bundledMibDir, startSnmpAgent } from '../collector/snmp/index.js';
 import { parseCrmMonXml } from '../agent/probes/pacemaker/parse.js';
-import { vrrpReportFrom } from '../agent/probes/vrrp/index.js';
-import { bundledScenariosDir, fifoLinesBetween, jsonDumpAt, loadTimeline, sampleAt } from '../demo/timeline.js';
+import { bundledScenariosDir, loadTimeline } from '../demo/timeline.js';
 import type { PacemakerRunning } from '../agent/protocol/pacemaker.js';
 import type { PushBatch } from '../agent/protocol/index.js';
 
@@ -40,16 +40,8 @@ const crm = parseCrmMonXml(readFileSync(join(bundledScenariosDir(), '..', '..', 
 if (!crm.ok || !crm.value.running) throw new Error('pacemaker fixture did not parse');
 const base: PacemakerRunning = crm.value;
 const tl = loadTimeline(join(bundledScenariosDir(), 'vrrp-split-brain-port'));
-const vrrpOf = (node: string) => {
-  const t = 25_000;
-  const dump = jsonDumpAt(tl, node, t);
-  return vrrpReportFrom({
-    fifoLines: fifoLinesBetween(tl, node, -Infinity, t).map((l) => ({ line: l.line, atMs: l.tMs })),
-    ipAddrJson: sampleAt(tl, node, ['ip', '-j', 'addr', 'show'], t)?.stdout ?? null,
-    jsonDump: dump ? { text: dump.text, atMs: dump.tMs } : null,
-  });
-};
-const vrrp = { master: vrrpOf('node-a'), backup: vrrpOf('node-b') };
+// After the heal: node-a MASTER holding the VIP, node-b BACKUP.
+const vrrp = { master: vrrpReportAt(tl, 'node-a', 25_000), backup: vrrpReportAt(tl, 'node-b', 25_000) };
 
 const model = new ClusterModel({ staleAfterIntervals: 3, now: Date.now });
 for (let c = 0; c < Math.ceil(NODES / PER_CLUSTER); c++) {

@@ -1,12 +1,13 @@
 // Stale data is unknown: a silent node neither raises nor clears a split brain. Reports are real (recorded).
+import { vrrpReportAt } from '../../../demo/recorded-vrrp.js';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { vrrpReportFrom, vrrpSamples, vrrpStates } from '../../../agent/probes/vrrp/index.js';
+import { vrrpSamples, vrrpStates } from '../../../agent/probes/vrrp/index.js';
 import { ClusterModel } from '../../../collector/model/model.js';
 import { AlertEngine, AlertStore } from '../../../collector/alerts/engine.js';
 import { RULES } from '../../../collector/alerts/rules/index.js';
 import { openDb } from '../../../collector/store/db.js';
-import { fifoLinesBetween, jsonDumpAt, loadTimeline, sampleAt } from '../../../demo/timeline.js';
+import { loadTimeline } from '../../../demo/timeline.js';
 import type { PushBatch } from '../../../agent/protocol/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +16,7 @@ import { SCENARIOS_DIR } from '../../helpers/replay.js';
 const timeline = loadTimeline(join(SCENARIOS_DIR, 'vrrp-split-brain-port'));
 
 const batch = (node: string, t: number, at: number, seq: number): PushBatch => {
-  const ip = sampleAt(timeline, node, ['ip', '-j', 'addr', 'show'], t);
-  const dump = jsonDumpAt(timeline, node, t);
-  const report = vrrpReportFrom({
-    fifoLines: fifoLinesBetween(timeline, node, -Infinity, t).map((l) => ({ line: l.line, atMs: l.tMs })),
-    ipAddrJson: ip?.stdout ?? null,
-    jsonDump: dump ? { text: dump.text, atMs: dump.tMs } : null,
-  });
+  const report = vrrpReportAt(timeline, node, t);
   return {
     protocol: 1, cluster: 'vrrplab', node, agentInstance: `00000000-0000-4000-8000-00000000000${node === 'node-a' ? 1 : 2}`, agentVersion: 't', seq, sealedAt: at,
     intervalMs: 1_000, observations: [{ probe: 'vrrp', at, durationMs: 1, status: 'ok', report, samples: vrrpSamples(report), states: vrrpStates(report) }],

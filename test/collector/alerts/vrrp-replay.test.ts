@@ -1,10 +1,11 @@
 // The real keepalived timelines through the vrrp report builder, the store, the model and the rules.
 // keepalived's state comes from its notify-FIFO lines and JSON dumps as recorded; VIP presence from `ip -j addr`.
+import { vrrpReportAt } from '../../../demo/recorded-vrrp.js';
 import { describe as suite, expect, it } from 'vitest';
-import { vrrpReportFrom, vrrpSamples, vrrpStates } from '../../../agent/probes/vrrp/index.js';
+import { vrrpSamples, vrrpStates } from '../../../agent/probes/vrrp/index.js';
 import type { Probe } from '../../../agent/probes/types.js';
 import { RULES } from '../../../collector/alerts/rules/index.js';
-import { fifoLinesBetween, jsonDumpAt, sampleAt, type Timeline } from '../../../demo/timeline.js';
+import { type Timeline } from '../../../demo/timeline.js';
 import { describe, replayScenario } from '../../helpers/replay.js';
 
 /** The node's vrrp view at scenario time t, from what keepalived and ip printed up to then. */
@@ -13,13 +14,7 @@ const recordedVrrp = (timeline: Timeline, node: string, now: () => number): Prob
     name: 'vrrp',
     run: async () => {
       const t = now();
-      const ip = sampleAt(timeline, node, ['ip', '-j', 'addr', 'show'], t);
-      const dump = jsonDumpAt(timeline, node, t);
-      const report = vrrpReportFrom({
-        fifoLines: fifoLinesBetween(timeline, node, -Infinity, t).map((l) => ({ line: l.line, atMs: l.tMs })),
-        ipAddrJson: ip?.stdout ?? null,
-        jsonDump: dump ? { text: dump.text, atMs: dump.tMs } : null,
-      });
+      const report = vrrpReportAt(timeline, node, t);
       return { status: 'ok', report, samples: vrrpSamples(report), states: vrrpStates(report) };
     },
   },

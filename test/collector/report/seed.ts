@@ -1,15 +1,16 @@
 // Seeds a real collector database in a data dir by replaying a recorded scenario through the real probes and the
 // real store writer, on a simulated clock (the approach of test/helpers/replay.ts, minus model and alerts, and the
 // data dir is kept for the SLA store, the report and the CLI to read).
+import { vrrpReportAt } from '../../../demo/recorded-vrrp.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { openDb } from '../../../collector/store/db.js';
 import { StoreWriter } from '../../../collector/store/writer.js';
-import { loadTimeline, startMs, endMs, fifoLinesBetween, jsonDumpAt, sampleAt, type Timeline } from '../../../demo/timeline.js';
+import { loadTimeline, startMs, endMs, type Timeline } from '../../../demo/timeline.js';
 import { replayExec } from '../../../demo/replay-exec.js';
 import { outcomeToObservation } from '../../../agent/scheduler.js';
 import { pacemakerProbe } from '../../../agent/probes/pacemaker/probe.js';
-import { vrrpReportFrom, vrrpSamples, vrrpStates } from '../../../agent/probes/vrrp/index.js';
+import { vrrpSamples, vrrpStates } from '../../../agent/probes/vrrp/index.js';
 import type { Probe } from '../../../agent/probes/types.js';
 import type { PushBatch } from '../../../agent/protocol/index.js';
 import { SCENARIOS_DIR } from '../../helpers/replay.js';
@@ -32,13 +33,7 @@ const recordedVrrp = (timeline: Timeline, node: string, now: () => number): Prob
     name: 'vrrp',
     run: async () => {
       const t = now();
-      const ip = sampleAt(timeline, node, ['ip', '-j', 'addr', 'show'], t);
-      const dump = jsonDumpAt(timeline, node, t);
-      const report = vrrpReportFrom({
-        fifoLines: fifoLinesBetween(timeline, node, -Infinity, t).map((l) => ({ line: l.line, atMs: l.tMs })),
-        ipAddrJson: ip?.stdout ?? null,
-        jsonDump: dump ? { text: dump.text, atMs: dump.tMs } : null,
-      });
+      const report = vrrpReportAt(timeline, node, t);
       return { status: 'ok', report, samples: vrrpSamples(report), states: vrrpStates(report) };
     },
   },

@@ -1,19 +1,19 @@
 // Feeding a real collector with real data for the REST tests: recorded tool outputs (demo scenarios, probe
 // fixtures, shared fixtures) go through the agent's real probes or parsers and are pushed, batch by batch, to
 // the collector's real ingest route.
+import { vrrpReportAt } from '../../../demo/recorded-vrrp.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { push } from '../../helpers/collector.js';
-import { loadTimeline, endMs, fifoLinesBetween, jsonDumpAt, sampleAt, startMs } from '../../../demo/timeline.js';
+import { loadTimeline, endMs, startMs } from '../../../demo/timeline.js';
 import { replayExec } from '../../../demo/replay-exec.js';
 import { outcomeToObservation } from '../../../agent/scheduler.js';
 import { pacemakerProbe } from '../../../agent/probes/pacemaker/probe.js';
 import { parseCrmMonXml } from '../../../agent/probes/pacemaker/parse.js';
 import { pacemakerSamples, pacemakerStates } from '../../../agent/probes/pacemaker/observe.js';
 import { createCorosyncProbe } from '../../../agent/probes/corosync/probe.js';
-import { vrrpReportFrom } from '../../../agent/probes/vrrp/report.js';
 import { vrrpSamples, vrrpStates } from '../../../agent/probes/vrrp/observe.js';
 import { parseDrbdStatusJson } from '../../../agent/probes/drbd/parse.js';
 import { drbdSamples, drbdStates } from '../../../agent/probes/drbd/observe.js';
@@ -108,14 +108,7 @@ export const feedVrrpScenario = async (url: string, scenario: string, cluster: s
   const end = Math.min(untilMs, endMs(timeline));
   for (let t = startMs(timeline); t <= end; t += stepMs) {
     for (const node of timeline.nodes) {
-      const fifo = fifoLinesBetween(timeline, node, -Infinity, t).map((l) => ({ line: l.line, atMs: origin + l.tMs }));
-      const dump = jsonDumpAt(timeline, node, t);
-      const ip = sampleAt(timeline, node, ['ip', '-j', 'addr', 'show'], t);
-      const report = vrrpReportFrom({
-        fifoLines: fifo,
-        jsonDump: dump === null ? null : { text: dump.text, atMs: origin + dump.tMs },
-        ipAddrJson: ip?.stdout ?? null,
-      });
+      const report = vrrpReportAt(timeline, node, t, origin);
       const obs: Observation = { probe: 'vrrp', at: origin + t, durationMs: 3, status: 'ok', report, samples: vrrpSamples(report), states: vrrpStates(report) };
       await outboxes.get(node)!.send(url, [obs], origin + t);
     }

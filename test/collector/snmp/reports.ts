@@ -1,16 +1,16 @@
 // Real probe reports for the SNMP table tests: keepalived's recorded split brain through the real vrrp report
 // builder, and the shared DRBD / iSCSI fixtures (collected outputs, read in place) through the real parsers.
+import { vrrpReportAt } from '../../../demo/recorded-vrrp.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { vrrpReportFrom } from '../../../agent/probes/vrrp/index.js';
 import { parseDrbdStatusJson, parseProcDrbd } from '../../../agent/probes/drbd/parse.js';
 import { parseIscsiadmNode, parseIscsiadmSession } from '../../../agent/probes/iscsi/parse.js';
 import type { PushBatch } from '../../../agent/protocol/index.js';
 import type { DrbdReport } from '../../../agent/protocol/drbd.js';
 import type { IscsiReport } from '../../../agent/protocol/iscsi.js';
 import type { VrrpReport } from '../../../agent/protocol/vrrp.js';
-import { fifoLinesBetween, jsonDumpAt, loadTimeline, sampleAt, type Timeline } from '../../../demo/timeline.js';
+import { loadTimeline, type Timeline } from '../../../demo/timeline.js';
 import { SCENARIOS_DIR } from '../../helpers/replay.js';
 
 export const SPLIT_SCENARIO = 'vrrp-split-brain-port';
@@ -22,15 +22,7 @@ export const AFTER_HEAL_MS = 16_000;
 export const splitTimeline = (): Timeline => loadTimeline(join(SCENARIOS_DIR, SPLIT_SCENARIO));
 
 /** A node's vrrp report at scenario time t, from what keepalived and ip printed up to then (as the replay tests do). */
-export const vrrpAt = (timeline: Timeline, node: string, t: number): VrrpReport => {
-  const ip = sampleAt(timeline, node, ['ip', '-j', 'addr', 'show'], t);
-  const dump = jsonDumpAt(timeline, node, t);
-  return vrrpReportFrom({
-    fifoLines: fifoLinesBetween(timeline, node, -Infinity, t).map((l) => ({ line: l.line, atMs: l.tMs })),
-    ipAddrJson: ip?.stdout ?? null,
-    jsonDump: dump ? { text: dump.text, atMs: dump.tMs } : null,
-  });
-};
+export const vrrpAt = (timeline: Timeline, node: string, t: number): VrrpReport => vrrpReportAt(timeline, node, t);
 
 // ---- shared DRBD and iSCSI fixtures ---------------------------------------------------------------------------------
 
