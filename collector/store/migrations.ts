@@ -153,6 +153,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'alert acknowledgements and silences',
+    sql: `
+      -- Who acknowledged an alert, and when (MTTA = firing → acknowledged). Acks survive resolve.
+      ALTER TABLE alerts ADD COLUMN acked_ms INTEGER;
+      ALTER TABLE alerts ADD COLUMN acked_by TEXT;
+      CREATE INDEX alerts_by_cluster_firing ON alerts (cluster, firing_ms);
+
+      -- Silences and maintenance windows: matchers on rule/cluster/labels over [starts_ms, ends_ms).
+      -- kind 'maintenance' also excludes the window from SLA figures; expiring sets ends_ms to the moment of expiry.
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('silence', 'maintenance')),
+        matchers TEXT NOT NULL,
+        starts_ms INTEGER NOT NULL,
+        ends_ms INTEGER NOT NULL,
+        comment TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX silences_by_end ON silences (ends_ms);
+    `,
+  },
   // Alert delivery keeps its own numbering (100+) so its schema can evolve with the notifiers.
   ALERT_DELIVERY_MIGRATION,
 ];
