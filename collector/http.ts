@@ -7,7 +7,7 @@ import type { Db } from './store/db.js';
 import type { CollectorMetrics } from './prometheus/metrics.js';
 import type { GroupCommitter } from './ingest/group-commit.js';
 import { INGEST_PATH, registerIngestRoute } from './ingest/route.js';
-import { registerRestApi } from './rest/api.js';
+import { registerRestApi, type RestDeps } from './rest/api.js';
 import { conditionalGet } from './rest/etag.js';
 import { installOpenApi, registerOpenApiRoutes } from './rest/openapi.js';
 import { ApiError, errorBody } from './rest/errors.js';
@@ -37,6 +37,8 @@ export interface HttpDeps {
   model: ClusterModel;
   metrics: CollectorMetrics;
   health: () => { ok: boolean; checks: Record<string, string> };
+  /** REST EventService subscription created or deleted (the alert notifiers follow). */
+  onSubscription?: RestDeps['onSubscription'];
 }
 
 export const buildHttpServer = (deps: HttpDeps): FastifyInstance => {
@@ -115,7 +117,7 @@ export const buildHttpServer = (deps: HttpDeps): FastifyInstance => {
   });
 
   registerIngestRoute(app, deps.committer);
-  registerRestApi(app, { model: deps.model, db: deps.db, now: deps.now ?? Date.now });
+  registerRestApi(app, { model: deps.model, db: deps.db, now: deps.now ?? Date.now, ...(deps.onSubscription ? { onSubscription: deps.onSubscription } : {}) });
   registerOpenApiRoutes(app);
   return app;
 };

@@ -12,6 +12,8 @@ import { TokenAuth, type Token } from './rest/auth.js';
 import { AlertEngine, AlertStore } from './alerts/engine.js';
 import { RULES } from './alerts/rules/index.js';
 import { registerAlertRoutes } from './alerts/routes.js';
+import { SubscriptionNotifiers } from './alerts/subscription-notifiers.js';
+import { SubscriptionStore } from './rest/subscriptions.js';
 import type { AlertNotification } from './alerts/types.js';
 import { createDeliveryQueue, createNotifiers } from './alerts/notify/index.js';
 import { bundledMibDir, startSnmpAgent, type RunningSnmpAgent } from './snmp/index.js';
@@ -70,13 +72,13 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
 
   // Set once the SNMP agent runs (below); snmp-trap notifiers read its MIB and sysUpTime at each send.
   let snmp: RunningSnmpAgent | null = null;
-  const notifiers = createNotifiers(config.notifiers, {
+  const notifierDeps = {
     now,
     ...(config.delivery.externalUrl ? { externalUrl: config.delivery.externalUrl } : {}),
-    source: deps.configFile ?? '(config)',
     snmpAgent: () => snmp,
     ...(config.snmp.mibDir ? { mibDir: config.snmp.mibDir } : {}),
-  });
+  };
+  const notifiers = createNotifiers(config.notifiers, { ...notifierDeps, source: deps.configFile ?? '(config)' });
   const delivery = createDeliveryQueue({
     db,
     notifiers,
@@ -87,13 +89,17 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     maxAgeMs: config.delivery.maxAgeHours * 3600_000,
     retentionMs: config.delivery.retentionDays * 86_400_000,
   });
+  // REST EventService subscriptions deliver too: the stored ones from now, new ones from their creation.
+  const subscriptionNotifiers = new SubscriptionNotifiers(delivery, notifierDeps, log.child({ part: 'subscriptions' }));
+  for (const row of new SubscriptionStore(db).list()) subscriptionNotifiers.add(row);
+  const anyNotifier = () => notifiers.length > 0 || subscriptionNotifiers.size > 0;
   const alertStore = new AlertStore(db);
   const alerts = new AlertEngine({
     rules: RULES,
     store: alertStore,
     // Stored in the same transaction as the alert change: an alert is never recorded without its pages queued.
     deliver: (ns) => {
-      if (notifiers.length) delivery.enqueue(ns);
+      if (anyNotifier()) delivery.enqueue(ns);
     },
   });
   // Rules run after pushes change the model (at most every EVALUATE_MIN_MS) and on a timer, which is what
@@ -115,7 +121,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
         deps.onAlert?.(n);
       }
       // Alertmanager expires a firing alert unless it is re-sent (as Prometheus does every minute).
-      if (notifiers.length) delivery.resendFiring(alerts.openAlerts().filter((a) => a.status === 'firing'));
+      if (anyNotifier()) delivery.resendFiring(alerts.openAlerts().filter((a) => a.status === 'firing'));
       // A pending alert fires the moment its `for` has passed, not at the next tick: a short split brain still pages.
       const due = alerts.nextDueMs();
       if (due !== null) {
@@ -169,6 +175,10 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     db,
     now,
     metrics,
+    onSubscription: (change) => {
+      if ('created' in change) subscriptionNotifiers.add(change.created);
+      else void subscriptionNotifiers.remove(change.deleted).catch((e: unknown) => log.error({ err: e }, 'removing a subscription\'s notifier failed'));
+    },
     health: () => {
       const checks: Record<string, string> = {};
       try {

@@ -9,7 +9,7 @@ import { EventStore, eventBody } from './events.js';
 import { API_BASE, link, paths, worst } from './odata.js';
 import { ALWAYS_SELECTED, expand, navigationOf, parseQuery, QUERY_ERROR, querySchema, select, type QueryOptions } from './query.js';
 import { schemaById, SHARED_SCHEMAS, SUBSCRIPTION_PROTOCOLS, SubscriptionCreate } from './schemas.js';
-import { checkSubscription, MAX_SUBSCRIPTIONS, SubscriptionStore, subscriptionBody, type SubscriptionInput } from './subscriptions.js';
+import { checkSubscription, MAX_SUBSCRIPTIONS, SubscriptionStore, subscriptionBody, type SubscriptionInput, type SubscriptionRow } from './subscriptions.js';
 import {
   clusterBody,
   clusterCollections,
@@ -30,6 +30,8 @@ export interface RestDeps {
   /** The collector's store: Events and EventService read and write it. */
   db: Db | undefined;
   now: () => number;
+  /** Told when the API creates or deletes a subscription, so the alert notifiers follow at once. */
+  onSubscription?: (change: { created: SubscriptionRow } | { deleted: string }) => void;
 }
 
 type Body = Record<string, unknown>;
@@ -94,9 +96,9 @@ const eventServiceBody = (): Body => ({
   Id: 'EventService',
   Name: 'Event Service',
   cimClass: 'CIM_IndicationService',
-  Status: { State: 'Disabled', Health: 'OK', HealthRollup: 'OK' },
-  Description: 'Subscriptions created here are stored for the alert notifiers, which do not read them yet: alerts are delivered to the notifiers in the collector\'s configuration file.',
-  ServiceEnabled: false,
+  Status: { State: 'Enabled', Health: 'OK', HealthRollup: 'OK' },
+  Description: 'Alerts are delivered to every subscription here (from the moment it is created) and to the notifiers in the collector\'s configuration file.',
+  ServiceEnabled: true,
   Protocols: [...SUBSCRIPTION_PROTOCOLS],
   Subscriptions: link(paths.subscriptions),
 });
@@ -434,6 +436,7 @@ export const registerRestApi = (app: FastifyInstance, deps: RestDeps): void => {
       if (store.count() >= MAX_SUBSCRIPTIONS) throw new ApiError(409, 'hawatch.rest.limit', `there are ${MAX_SUBSCRIPTIONS} subscriptions already; delete one first`);
       const row = store.create(input, checked.destination, req.principal?.name ?? 'anonymous', deps.now());
       req.log.info({ id: row.id, protocol: row.protocol, by: row.created_by }, 'subscription created');
+      deps.onSubscription?.({ created: row });
       return reply.code(201).header('location', paths.subscription(row.id)).send(subscriptionBody(row));
     },
   );
@@ -453,6 +456,7 @@ export const registerRestApi = (app: FastifyInstance, deps: RestDeps): void => {
       const id = (req.params as { subscription: string }).subscription;
       if (!(stores.subscriptions ?? unwired()).remove(id)) notFound(`no subscription ${id}`);
       req.log.info({ id, by: req.principal?.name }, 'subscription deleted');
+      deps.onSubscription?.({ deleted: id });
       return reply.code(204).send();
     },
   );

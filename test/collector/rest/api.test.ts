@@ -328,7 +328,7 @@ describe('query options', () => {
     expect(tilde['Links'].Resources[0]['Id']).toBe('dummy');
     const star = await ok('/api/v1?$expand=*($levels=1)');
     expect(star['Clusters']['Members@odata.count']).toBeGreaterThanOrEqual(7);
-    expect(star['EventService']['ServiceEnabled']).toBe(false);
+    expect(star['EventService']['ServiceEnabled']).toBe(true);
     expect(star['Alerts']).toEqual({ '@odata.id': '/api/v1/Alerts' }); // served by the alerting module, not expanded
     const members = await ok('/api/v1/Clusters/hwlab/Nodes?$expand=.');
     expect((members['Members'] as Json[]).map((m) => m['Agent'].State)).toEqual(['up', 'up', 'up']);
