@@ -134,6 +134,7 @@ const iscsi = (node: string): IscsiReport => ({
 
 const model = new ClusterModel({ staleAfterIntervals: 3, now: () => NOW });
 let invalid = 0;
+let lastBatch: PushBatch | undefined;
 const checked = new ClusterModel({ staleAfterIntervals: 3, now: () => NOW, onInvalidReport: () => invalid++ });
 for (let c = 0; c < CLUSTERS; c++) {
   NODES.forEach((node, i) => {
@@ -148,10 +149,15 @@ for (let c = 0; c < CLUSTERS; c++) {
       protocol: 1, cluster: `cluster${c}`, node, agentInstance: `0000000${c}-0000-4000-8000-00000000000${i}`, agentVersion: 'bench', seq: 1, sealedAt: NOW - 400, intervalMs: 10_000, observations,
     };
     model.applyBatch(batch, NOW - 300);
+    lastBatch = batch;
     if (c === 0) checked.applyBatch(batch, NOW - 300);
   });
 }
 if (invalid > 0) throw new Error(`${invalid} synthetic reports do not match the push protocol's schemas`);
+
+// The model caches its snapshot until a push changes it; at 1,000 nodes pushes arrive all the time, so the honest
+// figure for a scrape is the one after a push (the snapshot rebuilt). Re-applying one batch is such a push.
+const pushOne = () => model.applyBatch(lastBatch!, NOW - 300);
 
 const metrics = createMetrics(model, () => 0);
 const registry = metrics.registry;
@@ -174,17 +180,21 @@ const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).le
 console.log(`bench/metrics: ${fmt(CLUSTERS)} clusters × ${NODES.length} nodes; per node ${RESOURCES} resources, ${VRRP} VRRP instances, ${DRBD} DRBD resources × 2 peers, ${ISCSI} iSCSI sessions`);
 console.log(`node ${process.version}; ${fmt(series)} series, ${fmt(text.length / 1e6, 2)} MB of text; ${RUNS} runs after a warm-up`);
 
-const snap = await time(() => model.snapshot());
-console.log(`snapshot only           median ${fmt(snap.median, 1).padStart(7)} ms  best ${fmt(snap.best, 1).padStart(7)} ms`);
+const rebuilt = await time(() => (pushOne(), model.snapshot()));
+console.log(`snapshot after a push   median ${fmt(rebuilt.median, 1).padStart(7)} ms  best ${fmt(rebuilt.best, 1).padStart(7)} ms  (rebuilt)`);
+const cached = await time(() => model.snapshot());
+console.log(`snapshot, no change     median ${fmt(cached.median, 1).padStart(7)} ms  best ${fmt(cached.best, 1).padStart(7)} ms  (cached)`);
 const plain = await time(() => {
+  pushOne();
   registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
   return registry.metrics();
 });
-console.log(`/metrics text 0.0.4     median ${fmt(plain.median, 1).padStart(7)} ms  best ${fmt(plain.best, 1).padStart(7)} ms`);
+console.log(`/metrics text 0.0.4     median ${fmt(plain.median, 1).padStart(7)} ms  best ${fmt(plain.best, 1).padStart(7)} ms  (a push before each)`);
 const om = await time(() => {
+  pushOne();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   return registry.metrics();
 });
-console.log(`/metrics OpenMetrics    median ${fmt(om.median, 1).padStart(7)} ms  best ${fmt(om.best, 1).padStart(7)} ms`);
+console.log(`/metrics OpenMetrics    median ${fmt(om.median, 1).padStart(7)} ms  best ${fmt(om.best, 1).padStart(7)} ms  (a push before each)`);
 const goal = 250;
 console.log(`goal < ${goal} ms (median): ${Math.max(plain.median, om.median) < goal ? 'met' : 'NOT met'}`);
