@@ -73,7 +73,7 @@ const main = async () => {
   const port = await freePort();
   const agent = await startSnmpAgent({ model, listen: { host: '127.0.0.1', port }, communities: ['bench'], v3Users: [], logger: pino({ level: 'silent' }), mibDir: bundledMibDir() });
   try {
-    const mib = ['-M', `+${bundledMibDir()}`, '-m', 'SNMPv2-MIB:HAWATCH-MIB'];
+    const mib = ['-M', `+${bundledMibDir()}:${bundledMibDir()}/base`, '-m', 'SNMPv2-MIB:HAWATCH-MIB'];
     console.log(`bench/snmp: ${NODES} nodes, ${NODES * RESOURCES_PER_NODE} resources, ${NODES} VRRP instances; node ${process.version}`);
     await run('snmpget', ['-v2c', '-c', 'bench', ...mib, `127.0.0.1:${port}`, 'sysUpTime.0']); // builds the first snapshot view
     for (const reps of [10, 50]) {

@@ -234,8 +234,8 @@ export const runDemo = async (opts: DemoOptions): Promise<void> => {
   say(`  curl -s ${base}/api/v1/Alerts`);
   say(`  curl -s ${base}/healthz`);
   const mibs = bundledMibDir();
-  say(`  snmpwalk -v2c -c public -M +${mibs} -m SNMPv2-MIB:HAWATCH-MIB ${opts.snmpListen.replace(/:(\d+)$/, ':$1')} hawatchMIB`);
-  say(`  snmptable -v2c -c public -Ci -M +${mibs} -m SNMPv2-MIB:HAWATCH-MIB ${opts.snmpListen} hawatchNodeTable`);
+  say(`  snmpwalk -v2c -c public -M +${mibs}:${mibs}/base -m SNMPv2-MIB:HAWATCH-MIB ${opts.snmpListen.replace(/:(\d+)$/, ':$1')} hawatchMIB`);
+  say(`  snmptable -v2c -c public -Ci -M +${mibs}:${mibs}/base -m SNMPv2-MIB:HAWATCH-MIB ${opts.snmpListen} hawatchNodeTable`);
   say('');
   say('timeline (scenario time):');
   for (const e of events(demo.timeline)) say(`  ${(e.tMs / 1000).toFixed(1).padStart(6)} s  ${e.name}: ${e.what}`);

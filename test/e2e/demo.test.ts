@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, startCli, stopAll, waitFor } from '../helpers/processes.js';
 
-const MIB = ['-M', `+${join(import.meta.dirname, '..', '..', 'mibs')}`, '-m', 'SNMPv2-MIB:HAWATCH-MIB'];
+const MIBS = join(import.meta.dirname, '..', '..', 'mibs');
+const MIB = ['-M', `+${MIBS}:${join(MIBS, 'base')}`, '-m', 'SNMPv2-MIB:HAWATCH-MIB'];
 const snmp = (tool: string, args: string[]): string => execFileSync(tool, args, { encoding: 'utf8', timeout: 10_000 });
 const hasSnmp = (() => {
   try {

@@ -13,7 +13,7 @@ const findings = (stderr: string): string => stderr.split('\n').filter((l) => l.
 const noSmilint = missingTools(['smilint']);
 describe.skipIf(noSmilint.length > 0)(suiteTitle('smilint', noSmilint), () => {
   it('reports nothing at level 6 (smilint exits 0 even with errors, so the output is what counts)', async () => {
-    const r = await runTool('smilint', ['-l', '6', '-s', MIB_FILE], { env: { SMIPATH: MIB_DIR } });
+    const r = await runTool('smilint', ['-l', '6', '-s', MIB_FILE], { env: { SMIPATH: `${MIB_DIR}:${join(MIB_DIR, 'base')}` } });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
@@ -23,7 +23,7 @@ describe.skipIf(noSmilint.length > 0)(suiteTitle('smilint', noSmilint), () => {
     const dir = mkdtempSync(join(tmpdir(), 'hawatch-mib-'));
     try {
       writeFileSync(join(dir, 'HAWATCH-MIB.txt'), broken);
-      const r = await runTool('smilint', ['-l', '6', '-s', join(dir, 'HAWATCH-MIB.txt')], { env: { SMIPATH: MIB_DIR } });
+      const r = await runTool('smilint', ['-l', '6', '-s', join(dir, 'HAWATCH-MIB.txt')], { env: { SMIPATH: `${MIB_DIR}:${join(MIB_DIR, 'base')}` } });
       expect(r.stdout + r.stderr).toMatch(/LAST-UPDATED|date/i);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -63,7 +63,7 @@ describe('mibs folder', () => {
 
   it('ships the SNMPv2 base modules byte-exact from npm net-snmp', () => {
     for (const m of ['SNMPv2-SMI', 'SNMPv2-TC', 'SNMPv2-CONF', 'SNMPv2-MIB']) {
-      const ours = readFileSync(join(MIB_DIR, `${m}.mib`));
+      const ours = readFileSync(join(MIB_DIR, 'base', `${m}.mib`));
       const theirs = readFileSync(join(ROOT, 'node_modules', 'net-snmp', 'lib', 'mibs', `${m}.mib`));
       expect(ours.equals(theirs), m).toBe(true);
     }

@@ -13,7 +13,8 @@ import { ClusterModel } from '../../../collector/model/model.js';
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const MIB_DIR = join(ROOT, 'mibs');
 /** Load our MIB next to the shipped SNMPv2 base modules; no `+` on -m (npm-stack.md pitfall 15). */
-export const MIB_ARGS = ['-M', `+${MIB_DIR}`, '-m', 'SNMPv2-MIB:HAWATCH-MIB'];
+// mibs/base holds the IETF modules HAWATCH-MIB imports (Debian ships none).
+export const MIB_ARGS = ['-M', `+${MIB_DIR}:${join(MIB_DIR, 'base')}`, '-m', 'SNMPv2-MIB:HAWATCH-MIB'];
 
 export const logger = pino({ level: process.env['HAWATCH_TEST_LOG'] ?? 'silent' });
 
