@@ -121,6 +121,8 @@ export interface StreamOptions {
   onEnd: (end: { kind: 'exited'; code: number | null; signal: string | null; stderr: string } | { kind: 'absent' | 'error'; message: string }) => void;
   /** A line longer than this is cut (a runaway tool must not eat the agent's memory). */
   maxLineBytes?: number;
+  /** Give the tool a stdin pipe that stays open and silent (corosync-cmapctl -T quits at end of input). */
+  keepStdinOpen?: boolean;
 }
 
 export interface Stream {
@@ -144,9 +146,12 @@ export const execStream: ExecStream = (argv, options) => {
   const child = spawn(file, args, {
     env: { ...process.env, ...options.env, LC_ALL: 'C', LANG: 'C' },
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     shell: false,
   });
+  // stdin is never written to: closed at once (end of input, like /dev/null) unless the tool needs it open.
+  child.stdin.on('error', () => undefined); // an EPIPE after the tool exits is not an agent error
+  if (!options.keepStdinOpen) child.stdin.end();
   let buf = '';
   let stderr = '';
   let ended = false;

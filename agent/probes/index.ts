@@ -2,7 +2,7 @@
 // that `hawatch parse SOURCE` can run on a captured output.
 import type { TObject } from 'typebox';
 import type { ParseSource, Probe } from './types.js';
-import { pacemakerProbe } from './pacemaker/probe.js';
+import { createPacemakerProbe, PacemakerProbeOptions } from './pacemaker/probe.js';
 import { parseCrmMonXml } from './pacemaker/parse.js';
 import { createVrrpProbe, VrrpProbeOptions, VRRP_PARSE_SOURCES } from './vrrp/index.js';
 import { createCorosyncProbe, CorosyncProbeOptions, COROSYNC_PARSE_SOURCES } from './corosync/index.js';
@@ -21,7 +21,7 @@ export interface ProbeDescriptor {
 }
 
 export const PROBES: Readonly<Record<string, ProbeDescriptor>> = {
-  pacemaker: { create: () => pacemakerProbe as Probe, intervalSeconds: 10, timeoutSeconds: 8 },
+  pacemaker: { create: (o) => createPacemakerProbe(o) as Probe, options: PacemakerProbeOptions, intervalSeconds: 10, timeoutSeconds: 8 },
   vrrp: { create: (o) => createVrrpProbe(o) as Probe, options: VrrpProbeOptions, intervalSeconds: 5, timeoutSeconds: 5 },
   corosync: { create: (o) => createCorosyncProbe(o) as Probe, options: CorosyncProbeOptions, intervalSeconds: 5, timeoutSeconds: 8 },
   heartbeat: { create: () => heartbeatProbe as Probe, intervalSeconds: 10, timeoutSeconds: 8 },

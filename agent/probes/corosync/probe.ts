@@ -5,7 +5,8 @@ import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import type { ExecResult } from '../../lib/exec.js';
 import type { CorosyncReport, CorosyncSourceError } from '../../protocol/corosync.js';
-import type { Probe, ProbeContext, ProbeOutcome } from '../types.js';
+import type { Probe, ProbeContext, ProbeOutcome, WatchContext, Watcher, WatchingProbe } from '../types.js';
+import { watchStream } from '../watch-stream.js';
 import { corosyncSamples, corosyncStates } from './observe.js';
 import {
   COROSYNC_PARSE_ERRORS,
@@ -24,6 +25,10 @@ export const CFGTOOL_ARGV = ['corosync-cfgtool', '-s'] as const;
 export const CMAP_MEMBERS_ARGV = ['corosync-cmapctl', '-b', 'runtime.members'] as const;
 export const CMAP_VOTEQUORUM_ARGV = ['corosync-cmapctl', 'runtime.votequorum'] as const;
 export const CMAP_NODELIST_ARGV = ['corosync-cmapctl', 'nodelist.node'] as const;
+/** cmapctl's tracking output is block-buffered on a pipe and it quits at end of input: stdbuf, and stdin kept open. */
+export const CMAP_TRACK_MEMBERS_ARGV = ['stdbuf', '-oL', 'corosync-cmapctl', '-T', 'runtime.members.'] as const;
+/** A tracked change, e.g. `modify> runtime.members.2.status (str) = left` (corosync 3.1.7). */
+export const isCmapTrackChange = (line: string): boolean => /^(create|modify|delete)> runtime\.members\./.test(line);
 
 /** corosync-quorumtool -s exits 2 (EXIT_NOT_QUORATE) when the partition is not quorate: data, not failure. */
 export const QUORUMTOOL_EXIT_NOT_QUORATE = 2;
@@ -47,6 +52,16 @@ export const CorosyncProbeOptions = Type.Object(
     readVotequorum: Type.Boolean({ default: true }),
     /** Also read the nodelist, for the names of nodes that are not members now. */
     readNodelist: Type.Boolean({ default: true }),
+    /**
+     * Run at once when the membership changes: a long-lived `corosync-cmapctl -T runtime.members.` (line-buffered
+     * through stdbuf) triggers a run on each change, so a node leaving is pushed within a second of corosync's new
+     * membership instead of at the next interval.
+     */
+    watch: Type.Boolean({ default: true }),
+    /** Changes closer together than this give one run now and one trailing run. */
+    minTriggerIntervalMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 250 }),
+    /** After the stream ends (corosync stopped), wait this long before starting it again. */
+    restartDelayMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -209,5 +224,21 @@ const run = async (ctx: ProbeContext, options: CorosyncProbeOptions): Promise<Ou
 /** A corosync probe with the given options (defaults filled in; bad options throw CorosyncOptionsError). */
 export const createCorosyncProbe = (options: unknown = {}): Probe<CorosyncReport> => {
   const o = corosyncProbeOptions(options);
-  return { name: 'corosync', run: (ctx) => run(ctx, o) };
+  const probe: WatchingProbe<CorosyncReport> = {
+    name: 'corosync',
+    run: (ctx) => run(ctx, o),
+    watch: (ctx: WatchContext): Watcher =>
+      o.watch
+        ? watchStream(ctx, {
+            probe: 'corosync',
+            argv: CMAP_TRACK_MEMBERS_ARGV,
+            isChange: isCmapTrackChange,
+            minTriggerIntervalMs: o.minTriggerIntervalMs,
+            restartDelayMs: o.restartDelayMs,
+            keepStdinOpen: true,
+            absentExitCodes: [127],
+          })
+        : { stop: async () => undefined },
+  };
+  return probe;
 };

@@ -1,7 +1,11 @@
-// The pacemaker probe: one `crm_mon` run per cycle, parsed by parse.ts, mapped by observe.ts.
+// The pacemaker probe: one `crm_mon` run per cycle, parsed by parse.ts, mapped by observe.ts. A long-lived
+// `crm_mon --output-as=text` (which refreshes on every CIB change) triggers a run at once when the cluster changes.
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
 import type { ExecResult } from '../../lib/exec.js';
 import type { PacemakerReport } from '../../protocol/pacemaker.js';
-import type { ProbeContext, ProbeOutcome, Probe } from '../types.js';
+import type { ProbeContext, ProbeOutcome, Probe, WatchContext, Watcher, WatchingProbe } from '../types.js';
+import { watchStream } from '../watch-stream.js';
 import { pacemakerSamples, pacemakerStates } from './observe.js';
 import { parseCrmMonXml } from './parse.js';
 
@@ -9,6 +13,45 @@ import { parseCrmMonXml } from './parse.js';
 export const CRM_MON_ARGV = ['crm_mon', '--output-as=xml', '--include=all'] as const;
 /** Pacemaker 1.1 (and 2.0 before --output-as existed): the legacy XML, tried only when the above is refused. */
 export const CRM_MON_LEGACY_ARGV = ['crm_mon', '--as-xml'] as const;
+
+/**
+ * The change stream: crm_mon in its refreshing mode prints the summary each time the CIB changes (a node leaves,
+ * a DC is elected, an operation fails); measured with Pacemaker 2.1.5 on a pipe: one "Cluster Summary:" per change,
+ * none while nothing changes. Only the summary is asked for: the run itself reads the full XML.
+ */
+export const CRM_MON_WATCH_ARGV = ['crm_mon', '--output-as=text', '--exclude=all', '--include=summary'] as const;
+export const isCrmMonRefresh = (line: string): boolean => line.includes('Cluster Summary:');
+/** CRM_EX_USAGE: a crm_mon too old for --output-as; 127: not installed. Neither is worth restarting. */
+const CRM_MON_WATCH_UNUSABLE = [64, 127] as const;
+
+/** The probe's options (config block `probes.pacemaker`); defaults in the schema. */
+export const PacemakerProbeOptions = Type.Object(
+  {
+    /** Run at once when the cluster changes (a long-lived crm_mon), not only on the interval. */
+    watch: Type.Boolean({ default: true }),
+    /** Changes closer together than this give one run now and one trailing run. */
+    minTriggerIntervalMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 250 }),
+    /** After the stream ends (Pacemaker stopped), wait this long before starting it again. */
+    restartDelayMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type PacemakerProbeOptions = Static<typeof PacemakerProbeOptions>;
+
+export class PacemakerOptionsError extends Error {
+  override readonly name = 'PacemakerOptionsError';
+  readonly code = 'pacemaker.bad_options';
+}
+
+/** Options with the schema's defaults; bad options fail fast. */
+export const pacemakerProbeOptions = (raw: unknown = {}): PacemakerProbeOptions => {
+  const v = Value.Default(PacemakerProbeOptions, Value.Clone(raw ?? {}));
+  if (!Value.Check(PacemakerProbeOptions, v)) {
+    const problems = [...Value.Errors(PacemakerProbeOptions, v)].slice(0, 5).map((e) => `${e.instancePath || '/'}: ${e.message}`);
+    throw new PacemakerOptionsError(`invalid pacemaker probe options: ${problems.join('; ')}`);
+  }
+  return v as PacemakerProbeOptions;
+};
 
 /** crm_mon's exit code when it cannot connect to the cluster (CRM_EX_DISCONNECT, "Not connected"). */
 export const CRM_EX_DISCONNECT = 102;
@@ -82,15 +125,35 @@ export const outcomeOf = (r: ExecResult, timeoutMs: number): Outcome => {
   return fail('failed', PACEMAKER_PROBE_ERRORS.crmMon, `crm_mon status ${report.code}: ${detail}`, report);
 };
 
-export const pacemakerProbe: Probe<PacemakerReport> = {
-  name: 'pacemaker',
-  async run(ctx: ProbeContext): Promise<Outcome> {
-    const started = ctx.now();
-    const first = await ctx.exec(CRM_MON_ARGV, { timeoutMs: ctx.timeoutMs });
-    if (!refusedOutputAs(first)) return outcomeOf(first, ctx.timeoutMs);
-    // One budget for the whole run: the fallback gets what is left of it.
-    const left = ctx.timeoutMs - (ctx.now() - started);
-    if (left <= 0) return fail('timeout', PACEMAKER_PROBE_ERRORS.timeout, `crm_mon did not finish within ${ctx.timeoutMs} ms`);
-    return outcomeOf(await ctx.exec(CRM_MON_LEGACY_ARGV, { timeoutMs: left }), ctx.timeoutMs);
-  },
+const runCrmMon = async (ctx: ProbeContext): Promise<Outcome> => {
+  const started = ctx.now();
+  const first = await ctx.exec(CRM_MON_ARGV, { timeoutMs: ctx.timeoutMs });
+  if (!refusedOutputAs(first)) return outcomeOf(first, ctx.timeoutMs);
+  // One budget for the whole run: the fallback gets what is left of it.
+  const left = ctx.timeoutMs - (ctx.now() - started);
+  if (left <= 0) return fail('timeout', PACEMAKER_PROBE_ERRORS.timeout, `crm_mon did not finish within ${ctx.timeoutMs} ms`);
+  return outcomeOf(await ctx.exec(CRM_MON_LEGACY_ARGV, { timeoutMs: left }), ctx.timeoutMs);
 };
+
+/** A pacemaker probe with the given options (defaults filled in; bad options throw PacemakerOptionsError). */
+export const createPacemakerProbe = (options: unknown = {}): WatchingProbe<PacemakerReport> => {
+  const o = pacemakerProbeOptions(options);
+  return {
+    name: 'pacemaker',
+    run: runCrmMon,
+    watch: (ctx: WatchContext): Watcher =>
+      o.watch
+        ? watchStream(ctx, {
+            probe: 'pacemaker',
+            argv: CRM_MON_WATCH_ARGV,
+            isChange: isCrmMonRefresh,
+            minTriggerIntervalMs: o.minTriggerIntervalMs,
+            restartDelayMs: o.restartDelayMs,
+            absentExitCodes: CRM_MON_WATCH_UNUSABLE,
+          })
+        : { stop: async () => undefined },
+  };
+};
+
+/** The probe with default options and no watcher: one crm_mon run per call (tests, `hawatch probe pacemaker`). */
+export const pacemakerProbe: Probe<PacemakerReport> = { name: 'pacemaker', run: runCrmMon };

@@ -243,7 +243,7 @@ describe('corosync probe outcomes (fake exec)', () => {
   });
 
   it('options: defaults, both optional reads off, bad options fail fast', async () => {
-    expect(corosyncProbeOptions()).toEqual({ readVotequorum: true, readNodelist: true });
+    expect(corosyncProbeOptions()).toEqual({ readVotequorum: true, readNodelist: true, watch: true, minTriggerIntervalMs: 250, restartDelayMs: 5000 });
     const f = listExec(exited(0, Q), exited(0, C), exited(0, M));
     const o = await createCorosyncProbe({ readVotequorum: false, readNodelist: false }).run(ctxWith(f.fn));
     expect(f.calls).toEqual([QUORUMTOOL_ARGV, CFGTOOL_ARGV, CMAP_MEMBERS_ARGV]);
