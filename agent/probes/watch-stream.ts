@@ -1,14 +1,16 @@
 // A probe's change watcher over a long-lived tool that prints a line when something changed (crm_mon's refreshes,
-// corosync-cmapctl's key tracking): each change line triggers a run of the probe at once, throttled so a burst gives
-// one run now and one trailing run for its last change. The stream is restarted after it ends; a tool that is not
-// installed is left alone (the periodic run reports it absent).
+// corosync-cmapctl's key tracking, drbdsetup events2): each change line triggers a run of the probe at once,
+// throttled so a burst gives one run now and one trailing run for its last change. The stream is restarted after it
+// ends; a tool that is not installed is left alone (the periodic run reports it absent).
 import type { WatchContext, Watcher } from './types.js';
 
 export interface StreamWatchOptions {
   probe: string;
   argv: readonly string[];
-  /** Does this line say that something changed? */
-  isChange: (line: string) => boolean;
+  /** Does this line say that something changed? Made anew for each start of the stream, so it may keep state. */
+  changes: () => (line: string) => boolean;
+  /** Asked before each start: false = not now, ask again after restartDelayMs (e.g. a kernel module not loaded). */
+  ready?: () => Promise<boolean>;
   minTriggerIntervalMs: number;
   restartDelayMs: number;
   keepStdinOpen?: boolean;
@@ -42,14 +44,24 @@ export const watchStream = (ctx: WatchContext, o: StreamWatchOptions): Watcher =
     }
   };
 
-  const start = (): void => {
+  const later = (): void => {
+    if (!stopped) retry = setTimeout(() => void start(), o.restartDelayMs);
+  };
+
+  const start = async (): Promise<void> => {
     retry = undefined;
     if (stopped) return;
+    if (o.ready && !(await o.ready())) {
+      later();
+      return;
+    }
+    if (stopped) return;
+    const isChange = o.changes();
     stream = ctx.execStream(o.argv, {
       ...(o.keepStdinOpen ? { keepStdinOpen: true } : {}),
       maxLineBytes: 64 * 1024,
       onLine: (line) => {
-        if (!o.isChange(line)) return;
+        if (!isChange(line)) return;
         warned = '';
         trigger();
       },
@@ -65,12 +77,12 @@ export const watchStream = (ctx: WatchContext, o: StreamWatchOptions): Watcher =
         if (warned !== why) ctx.logger.warn({ probe: o.probe, argv: o.argv.join(' '), end: why }, 'change stream ended; restarting it later');
         warned = why;
         trigger(); // whatever ended it may be a change too
-        retry = setTimeout(start, o.restartDelayMs);
+        later();
       },
     });
   };
 
-  start();
+  void start();
   return {
     stop: async () => {
       stopped = true;

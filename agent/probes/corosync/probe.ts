@@ -232,7 +232,7 @@ export const createCorosyncProbe = (options: unknown = {}): Probe<CorosyncReport
         ? watchStream(ctx, {
             probe: 'corosync',
             argv: CMAP_TRACK_MEMBERS_ARGV,
-            isChange: isCmapTrackChange,
+            changes: () => isCmapTrackChange,
             minTriggerIntervalMs: o.minTriggerIntervalMs,
             restartDelayMs: o.restartDelayMs,
             keepStdinOpen: true,

@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import type { Stream } from '../../lib/exec.js';
 import type { DrbdHelperEvent, DrbdReport } from '../../protocol/drbd.js';
 import type { ProbeContext, ProbeOutcome, WatchContext, Watcher, WatchingProbe } from '../types.js';
+import { watchStream } from '../watch-stream.js';
 import { drbdSamples, drbdStates } from './observe.js';
 import { drbdMajor, helperEventOf, lastSplitBrain, parseDrbdStatusJson, parseEvents2Line, parseProcDrbd } from './parse.js';
 
@@ -155,105 +155,53 @@ export const createDrbdProbe = (options: unknown = {}, io: DrbdProbeIo = {}): Wa
 
   const watch = (ctx: WatchContext): Watcher => {
     if (!opts.watch) return { stop: async () => undefined };
-    let stopped = false;
-    let stream: Stream | undefined;
-    let retry: NodeJS.Timeout | undefined;
-    let throttle: NodeJS.Timeout | undefined;
-    let lastTrigger = Number.NEGATIVE_INFINITY;
-    /** Log a repeated problem once, until the stream runs again. */
+    /** The last problem logged, so one that keeps coming back logs once. */
     let warned = '';
-
-    const trigger = (): void => {
-      if (stopped) return;
-      const wait = lastTrigger + opts.minTriggerIntervalMs - ctx.now();
-      if (wait <= 0) {
-        lastTrigger = ctx.now();
-        ctx.trigger();
-      } else if (throttle === undefined) {
-        // trailing run, so the last change of a burst is not missed
-        throttle = setTimeout(() => {
-          throttle = undefined;
-          lastTrigger = ctx.now();
-          if (!stopped) ctx.trigger();
-        }, wait);
-      }
-    };
-
     const warnOnce = (key: string, obj: object, msg: string): void => {
       if (warned === key) return;
       warned = key;
       ctx.logger.warn({ probe: 'drbd', ...obj }, msg);
     };
-
-    const later = (): void => {
-      if (stopped) return;
-      retry = setTimeout(() => void start(), opts.restartDelayMs);
-    };
-
-    const start = async (): Promise<void> => {
-      retry = undefined;
-      if (stopped) return;
-      if (!opts.loadModule) {
-        let present: boolean;
+    return watchStream(ctx, {
+      probe: 'drbd',
+      argv: DRBDSETUP_EVENTS_ARGV,
+      minTriggerIntervalMs: opts.minTriggerIntervalMs,
+      restartDelayMs: opts.restartDelayMs,
+      // Without loadModule, drbdsetup must not run before the module is there (drbd-utils 9.22 modprobes).
+      ready: async () => {
+        if (opts.loadModule) return true;
         try {
-          present = (await read(opts.procDrbdPath)) !== null;
+          return (await read(opts.procDrbdPath)) !== null;
         } catch (e) {
           warnOnce('read', { err: (e as Error).message }, 'cannot read /proc/drbd; events2 stream not started');
-          present = false;
+          return false;
         }
-        if (!present || stopped) {
-          later();
-          return;
-        }
-      }
-      let initialDone = false;
-      stream = ctx.execStream(DRBDSETUP_EVENTS_ARGV, {
-        onLine: (line) => {
+      },
+      changes: () => {
+        // events2 first prints the current state (`exists` lines, ending with `exists -`): not a change.
+        let initialDone = false;
+        return (line) => {
           const p = parseEvents2Line(line);
           if (!p.ok) {
             warnOnce('line', { code: p.error.code, line: line.slice(0, 300) }, 'unreadable drbdsetup events2 line');
-            return;
+            return false;
           }
           const l = p.value;
-          if (l === null) return;
+          if (l === null) return false;
           warned = '';
           if (l.verb === 'exists') {
             if (l.object === '-') initialDone = true;
-            return;
+            return false;
           }
           if (l.object === 'helper') {
             helpers.push(helperEventOf(l, new Date(ctx.now()).toISOString()));
             if (helpers.length > opts.maxHelperEvents) helpers.splice(0, helpers.length - opts.maxHelperEvents);
-            trigger();
-            return;
+            return true;
           }
-          if (initialDone) trigger();
-        },
-        onEnd: (end) => {
-          stream = undefined;
-          if (stopped) return;
-          if (end.kind === 'absent') {
-            // not installed: the periodic run reports "absent"; nothing to watch
-            ctx.logger.info({ probe: 'drbd', message: end.message }, 'drbdsetup not installed; not watching events2');
-            return;
-          }
-          const why = end.kind === 'exited' ? `exit ${String(end.code)}${end.signal ? ` (${end.signal})` : ''}: ${firstLine(end.stderr)}` : end.message;
-          warnOnce(`end:${why}`, { end: why }, 'drbdsetup events2 ended; restarting it later');
-          trigger();
-          later();
-        },
-      });
-    };
-
-    void start();
-    return {
-      stop: async () => {
-        stopped = true;
-        clearTimeout(retry);
-        clearTimeout(throttle);
-        await stream?.stop();
+          return initialDone;
+        };
       },
-    };
+    });
   };
 
   return { name: 'drbd', run, watch };

@@ -146,7 +146,7 @@ export const createPacemakerProbe = (options: unknown = {}): WatchingProbe<Pacem
         ? watchStream(ctx, {
             probe: 'pacemaker',
             argv: CRM_MON_WATCH_ARGV,
-            isChange: isCrmMonRefresh,
+            changes: () => isCrmMonRefresh,
             minTriggerIntervalMs: o.minTriggerIntervalMs,
             restartDelayMs: o.restartDelayMs,
             absentExitCodes: CRM_MON_WATCH_UNUSABLE,
