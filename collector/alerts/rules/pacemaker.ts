@@ -3,7 +3,7 @@ import type { PacemakerReport } from '../../../agent/protocol/index.js';
 import type { PacemakerRunning } from '../../../agent/protocol/pacemaker.js';
 import type { ClusterView } from '../../model/model.js';
 import type { Evidence, Finding } from '../types.js';
-import { finding, freshReports, type Rule } from './types.js';
+import { finding, freshNodes, freshReports, type Rule, type TransitionRecord } from './types.js';
 
 type Running = { node: string; atMs: number; report: PacemakerRunning };
 
@@ -221,6 +221,131 @@ export const pacemakerFencingFailed: Rule = {
     }),
 };
 
+/** Pacemaker's INFINITY: the migration threshold when none is set, and the fail count after a failed start. */
+const PCMK_INFINITY = 1_000_000;
+
+export const pacemakerFailCountAtThreshold: Rule = {
+  name: 'PacemakerFailCountAtThreshold',
+  severity: 'warning',
+  forMs: 0,
+  runbook: 'The resource failed migration-threshold times on the node (or its start failed: fail count INFINITY) and is banned from it until cleanup: fix the cause, then `crm_resource --cleanup --resource RES --node NODE`.',
+  evaluate: (snap) =>
+    snap.clusters.flatMap((c) => {
+      const found = new Map<string, { resource: string; node: string; failCount: number; threshold: number; evidence: Evidence[] }>();
+      for (const r of newestPerPartition(c)) {
+        for (const f of r.report.failCounts) {
+          // migration-threshold 0 turns the ban off; not stated means Pacemaker's default, INFINITY.
+          const threshold = f.migrationThreshold ?? PCMK_INFINITY;
+          if (threshold <= 0 || f.failCount < threshold) continue;
+          const k = `${f.resource}\u0000${f.node}`;
+          const e = found.get(k) ?? { resource: f.resource, node: f.node, failCount: f.failCount, threshold, evidence: [] };
+          e.evidence.push(ev(r, `${f.resource} on ${f.node}: fail count ${f.failCount >= PCMK_INFINITY ? 'INFINITY' : f.failCount}, migration-threshold ${threshold >= PCMK_INFINITY ? 'INFINITY' : threshold}`));
+          found.set(k, e);
+        }
+      }
+      return [...found.values()].sort((a, b) => `${a.resource}/${a.node}`.localeCompare(`${b.resource}/${b.node}`)).map((e) =>
+        finding(pacemakerFailCountAtThreshold, c.name, { resource: e.resource, node: e.node }, `${e.resource} reached its migration threshold on ${e.node}`,
+          `Fail count ${e.failCount >= PCMK_INFINITY ? 'INFINITY' : e.failCount} ≥ ${e.threshold >= PCMK_INFINITY ? 'INFINITY' : e.threshold}: Pacemaker will not run ${e.resource} on ${e.node} until the fail count is cleared.`, e.evidence));
+    }),
+};
+
+export const pacemakerFencingPending: Rule = {
+  name: 'PacemakerFencingPending',
+  severity: 'warning',
+  // A fence action normally ends within stonith-timeout (60 s by default); longer means it hangs.
+  forMs: 60_000,
+  runbook: 'A fencing action has been pending for over a minute: the target\'s resources cannot be recovered until it ends. Check the fence device (`stonith_admin --history TARGET`, fence agent logs); if the node is verifiably off, `stonith_admin --confirm TARGET`.',
+  evaluate: (snap) =>
+    snap.clusters.flatMap((c) => {
+      const found = new Map<string, Evidence[]>();
+      for (const r of newestPerPartition(c)) {
+        for (const f of r.report.fenceHistory) {
+          if (f.status !== 'pending') continue;
+          found.set(f.target, [...(found.get(f.target) ?? []), ev(r, `${f.action} of ${f.target} pending${f.delegate ? ` (by ${f.delegate})` : ''}${f.origin ? `, requested by ${f.origin}` : ''}`)]);
+        }
+      }
+      return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([target, evidence]) =>
+        finding(pacemakerFencingPending, c.name, { node: target }, `fencing of ${target} is pending`, `Fence history shows an action on ${target} that has not completed.`, evidence));
+    }),
+};
+
+export interface PacemakerMovedOptions {
+  /** How long the info alert stays after the move (then it resolves by itself). */
+  showForMs: number;
+  /** How far before a move to look for where the resource ran (a stop and the start elsewhere take a while). */
+  lookbackMs: number;
+}
+export const PACEMAKER_MOVED_DEFAULTS: PacemakerMovedOptions = { showForMs: 900_000, lookbackMs: 600_000 };
+
+/** `Started@n2` → n2; the location of a single-node resource state (pacemaker probe's `ROLE@NODES`). */
+const locationOf = (state: string | null): string | null => {
+  const m = state === null ? null : /^[^@]+@([^,@]+)$/.exec(state);
+  return m ? m[1]! : null;
+};
+const ACTIVE_AT = /^(Started|Promoted|Master)@([^,@]+)$/;
+
+export const pacemakerResourceMovedRule = (o: PacemakerMovedOptions = PACEMAKER_MOVED_DEFAULTS): Rule => {
+  const rule: Rule = {
+    name: 'PacemakerResourceMoved',
+    severity: 'info',
+    forMs: 0,
+    runbook: 'Pacemaker moved the resource to another node (failure, node loss, standby, a move/ban): check failed actions and `crm_mon --include=bans`; remove a temporary move constraint with `crm_resource --clear`.',
+    evaluate: (snap, ctx) =>
+      snap.clusters.flatMap((c) => {
+        if (!ctx) return [];
+        const fresh = freshNodes(c);
+        const since = snap.takenAtMs - o.showForMs;
+        const reporters = running(c);
+        // Per reporting node and resource (primitives only: clone instances are numbered, not placed), the moves it saw.
+        const seqs = new Map<string, TransitionRecord[]>();
+        for (const t of ctx.transitions(c.name, 'pcmk_resource', since - o.lookbackMs)) {
+          if (!fresh.has(t.node) || t.object.includes(':')) continue;
+          const k = `${t.node}\u0000${t.object}`;
+          seqs.set(k, [...(seqs.get(k) ?? []), t]);
+        }
+        const moves = new Map<string, { resource: string; from: string; to: string; seenBy: Map<string, TransitionRecord> }>();
+        for (const ts of seqs.values()) {
+          let where = locationOf(ts[0]!.from);
+          for (const t of ts) {
+            const m = ACTIVE_AT.exec(t.to);
+            if (m && where !== null && where !== m[2] && t.atMs >= since) {
+              const k = `${t.object}\u0000${where}\u0000${m[2]}`;
+              const e = moves.get(k) ?? { resource: t.object, from: where, to: m[2]!, seenBy: new Map() };
+              e.seenBy.set(t.node, t);
+              moves.set(k, e);
+            }
+            where = locationOf(t.to) ?? where;
+          }
+        }
+        const out = new Map<string, Finding>();
+        for (const mv of moves.values()) {
+          // Every fresh node that reports the resource must have seen this move and must show it on the new node
+          // now: a partition that starts it on its side (split brain) is not a failover, and neither is the
+          // survivor's copy being stopped when the partition heals.
+          const views = reporters.filter((r) => r.report.resources.some((x) => x.id === mv.resource));
+          if (views.length === 0) continue;
+          const agreed = views.every((r) => {
+            const res = r.report.resources.find((x) => x.id === mv.resource)!;
+            return mv.seenBy.has(r.node) && res.active && res.nodes.includes(mv.to) && !res.nodes.includes(mv.from);
+          });
+          if (!agreed) continue;
+          // Members of a group move together: one alert for the group.
+          const group = views[0]!.report.resources.find((x) => x.id === mv.resource)?.group ?? null;
+          const name = group ?? mv.resource;
+          const k = `${name}\u0000${mv.from}\u0000${mv.to}`;
+          if (out.has(k)) continue;
+          const seen = [...mv.seenBy.values()];
+          out.set(k, finding(rule, c.name, { resource: name, from: mv.from, to: mv.to }, `${group ? `group ${group}` : mv.resource} moved from ${mv.from} to ${mv.to}`,
+            `Seen by ${seen.map((t) => t.node).sort().join(', ')}: ${mv.resource} ${seen[0]!.from} → ${seen[0]!.to} at ${new Date(Math.max(...seen.map((t) => t.atMs))).toISOString()}.`,
+            seen.map((t) => ({ node: t.node, probe: 'pacemaker', atMs: t.atMs, says: `${mv.resource} ${t.from ?? '(new)'} → ${t.to}` }))));
+        }
+        return [...out.values()];
+      }),
+  };
+  return rule;
+};
+export const pacemakerResourceMoved = pacemakerResourceMovedRule();
+
 export const PACEMAKER_RULES: readonly Rule[] = [
   pacemakerSplitBrain,
   pacemakerResourceMultiActive,
@@ -229,4 +354,7 @@ export const PACEMAKER_RULES: readonly Rule[] = [
   pacemakerResourceFailed,
   pacemakerResourceStopped,
   pacemakerFencingFailed,
+  pacemakerFailCountAtThreshold,
+  pacemakerFencingPending,
+  pacemakerResourceMoved,
 ];

@@ -3,7 +3,7 @@
 import type { VrrpReport, VrrpInstance } from '../../../agent/protocol/vrrp.js';
 import type { ClusterView } from '../../model/model.js';
 import type { Evidence, Finding } from '../types.js';
-import { finding, freshReports, type Rule } from './types.js';
+import { finding, freshNodes, freshReports, type Rule, type TransitionRecord } from './types.js';
 
 type Seen = { node: string; atMs: number; instance: VrrpInstance };
 
@@ -124,4 +124,93 @@ export const vrrpFault: Rule = {
     ),
 };
 
-export const VRRP_RULES: readonly Rule[] = [vrrpSplitBrain, vrrpVipNoHolder, vrrpVipOnNonMaster, vrrpFault];
+// History rules: keepalived's notify FIFO triggers a vrrp probe run at once, so each MASTER/BACKUP change becomes a
+// `vrrp_instance` transition row (collector/store/writer.ts); the report itself carries only the latest state.
+
+const gainsOrLosesMaster = (t: TransitionRecord): boolean => t.from !== null && (t.from === 'MASTER') !== (t.to === 'MASTER');
+const atText = (ms: number): string => new Date(ms).toISOString();
+
+export interface VrrpFlappingOptions {
+  /** This many changes into or out of MASTER of one instance on one node ... */
+  transitions: number;
+  /** ... within this window is flapping. */
+  windowMs: number;
+}
+/** 4 changes in 10 min: a failover and its failback (2 per node) stay below it; two round trips reach it. */
+export const VRRP_FLAPPING_DEFAULTS: VrrpFlappingOptions = { transitions: 4, windowMs: 600_000 };
+
+export const vrrpFlappingRule = (o: VrrpFlappingOptions = VRRP_FLAPPING_DEFAULTS): Rule => {
+  const rule: Rule = {
+    name: 'VrrpFlapping',
+    severity: 'warning',
+    forMs: 0, // the window is the debounce
+    runbook: 'The instance keeps changing between MASTER and BACKUP: adverts get lost (multicast, firewall, a busy CPU) or a track script/interface flaps. Check `journalctl -u keepalived` for the reasons and the priorities of both nodes.',
+    evaluate: (snap, ctx) =>
+      snap.clusters.flatMap((c) => {
+        if (!ctx) return [];
+        const fresh = freshNodes(c);
+        const counts = new Map<string, TransitionRecord[]>();
+        for (const t of ctx.transitions(c.name, 'vrrp_instance', snap.takenAtMs - o.windowMs)) {
+          if (!fresh.has(t.node) || !gainsOrLosesMaster(t)) continue;
+          const k = `${t.node}\u0000${t.object}`;
+          counts.set(k, [...(counts.get(k) ?? []), t]);
+        }
+        return [...counts.values()]
+          .filter((ts) => ts.length >= o.transitions)
+          .map((ts) => {
+            const { node, object } = ts[0]!;
+            return finding(rule, c.name, { node, instance: object }, `VRRP ${object} on ${node} is flapping: ${ts.length} MASTER changes in ${o.windowMs / 60_000} min`,
+              `${ts.map((t) => `${t.from}→${t.to} at ${atText(t.atMs)}`).join(', ')}.`,
+              ts.map((t) => ({ node, probe: 'vrrp', atMs: t.atMs, says: `${object} ${t.from} → ${t.to}` })));
+          });
+      }),
+  };
+  return rule;
+};
+export const vrrpFlapping = vrrpFlappingRule();
+
+export interface VrrpFailoverOptions {
+  /** How long the info alert stays after the move (then it resolves by itself). */
+  showForMs: number;
+  /** A BACKUP takes over this long after the old MASTER let go at most (keepalived: 3 adverts + skew, 3.6 s at 1 s). */
+  takeoverWithinMs: number;
+  /** A preempted MASTER lets go this long after the new one took over at most (its next advert). Longer is two MASTERs. */
+  releaseWithinMs: number;
+}
+export const VRRP_FAILOVER_DEFAULTS: VrrpFailoverOptions = { showForMs: 900_000, takeoverWithinMs: 30_000, releaseWithinMs: 3_000 };
+
+export const vrrpFailoverRule = (o: VrrpFailoverOptions = VRRP_FAILOVER_DEFAULTS): Rule => {
+  const rule: Rule = {
+    name: 'VrrpFailover',
+    severity: 'info',
+    forMs: 0,
+    runbook: 'MASTER (and its virtual IPs) moved to another node: find out why the old MASTER gave up (keepalived stopped, FAULT, priority change) in its journal; no action needed if it was planned.',
+    evaluate: (snap, ctx) =>
+      snap.clusters.flatMap((c) => {
+        if (!ctx) return [];
+        const fresh = freshNodes(c);
+        const since = snap.takenAtMs - o.showForMs;
+        const ts = ctx.transitions(c.name, 'vrrp_instance', since - o.takeoverWithinMs);
+        const moves = new Map<string, { from: TransitionRecord; to: TransitionRecord }>();
+        for (const to of ts) {
+          // The new MASTER's own report raises it; a stale node's old rows prove nothing new.
+          if (to.to !== 'MASTER' || to.from === null || to.from === 'MASTER' || to.atMs < since || !fresh.has(to.node)) continue;
+          // A move needs the old MASTER to have let go: a second MASTER while the first stays is split brain.
+          const exits = ts.filter((x) => x.object === to.object && x.node !== to.node && x.from === 'MASTER' && x.to !== 'MASTER' &&
+            x.atMs - to.atMs <= o.releaseWithinMs && to.atMs - x.atMs <= o.takeoverWithinMs);
+          const from = exits.reduce<TransitionRecord | undefined>((a, b) => (a === undefined || Math.abs(b.atMs - to.atMs) < Math.abs(a.atMs - to.atMs) ? b : a), undefined);
+          if (from) moves.set(`${to.object}\u0000${from.node}\u0000${to.node}`, { from, to });
+        }
+        return [...moves.values()].map(({ from, to }) =>
+          finding(rule, c.name, { instance: to.object, from: from.node, to: to.node }, `VRRP ${to.object} failed over from ${from.node} to ${to.node}`,
+            `${from.node} went ${from.from} → ${from.to} at ${atText(from.atMs)}; ${to.node} became MASTER at ${atText(to.atMs)}.`,
+            // Only the new MASTER as evidence: the old one may be switched off next, and an info that expires with
+            // time must not be held open by its silence.
+            [{ node: to.node, probe: 'vrrp', atMs: to.atMs, says: `${to.object} ${to.from} → ${to.to} (${from.node} ${from.from} → ${from.to} at ${atText(from.atMs)})` }]));
+      }),
+  };
+  return rule;
+};
+export const vrrpFailover = vrrpFailoverRule();
+
+export const VRRP_RULES: readonly Rule[] = [vrrpSplitBrain, vrrpVipNoHolder, vrrpVipOnNonMaster, vrrpFault, vrrpFlapping, vrrpFailover];
