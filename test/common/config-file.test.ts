@@ -21,7 +21,7 @@ describe('config files', () => {
     const c = parseConfigText(AgentConfig, 'cluster: prod\nnode: n1\n', 'agent.yaml');
     expect(c.collector.url).toBe('http://127.0.0.1:9470');
     expect(c.collector.pushIntervalSeconds).toBe(30);
-    expect(c.probes.pacemaker).toEqual({ enabled: true, intervalSeconds: 10, timeoutSeconds: 8 });
+    expect(c.probes.pacemaker).toEqual({ enabled: true, intervalSeconds: 10, timeoutSeconds: 8, watch: true, minTriggerIntervalMs: 250, restartDelayMs: 5000 });
     const k = parseConfigText(CollectorConfig, '{}', 'collector.yaml');
     expect(k.http.listen).toBe('127.0.0.1:9470');
     expect(k.auth).toEqual({ openReads: false, tokens: [] });
