@@ -5,8 +5,12 @@
 // a node goes offline about once a week; the cluster loses quorum about once a month. Each reporter writes its
 // view 0..2 s after the change. Only transitions, agents and probe_latest are filled: the report never reads
 // samples (test/collector/sla/store.test.ts holds the query plans to that).
-// Figures: the month's report (store reads + service truth + maths) cold and best of 5, the renderings, the rows.
-// Usage: npm run build && node dist/bench/sla-store.js [--clusters N] [--seed N] [--keep DIR]
+// Also (unless --no-acks): per object one acknowledged alert in June (alerts table, migration 4, for MTTA) and per
+// cluster one API maintenance window (silences, kind maintenance) plus one aimed at an alert only (matches nothing).
+// Figures: the month's report (store reads + service truth + maths) cold and best of 5, the renderings, the rows;
+// the live figures the collector serves (REST, /metrics, SNMP): a computation of every SLA's current period, and a
+// cached read.
+// Usage: npm run build && node dist/bench/sla-store.js [--clusters N] [--seed N] [--keep DIR] [--no-acks]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +20,7 @@ import { calendar, type Availability } from '../collector/sla/index.js';
 import { defaultSlaDefinitions } from '../collector/sla/policy-config.js';
 import { SlaReader, SqliteSlaSource } from '../collector/sla/store.js';
 import { buildReport, renderReport } from '../collector/report/index.js';
+import { sqliteAvailability } from '../collector/sla/live.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -132,6 +137,33 @@ db.transaction(() => {
     write(cluster, 'pacemaker', 'pcmk_cluster', 'cluster', changes);
   }
 })();
+const ACKS = !process.argv.includes('--no-acks');
+let alertRows = 0;
+if (ACKS) {
+  db.transaction(() => {
+    const alert = db.prepare(
+      "INSERT INTO alerts (fingerprint, rule, cluster, severity, labels, summary, description, runbook, status, starts_ms, firing_ms, ends_ms, evidence, updated_ms, acked_ms, acked_by) VALUES (?, 'Bench', ?, 'critical', ?, '', '', '', 'resolved', ?, ?, ?, '[]', ?, ?, 'ops')",
+    );
+    const silence = db.prepare("INSERT INTO silences VALUES (?, 'maintenance', ?, ?, ?, 'bench', 'ops', ?)");
+    for (let c = 0; c < CLUSTERS; c++) {
+      const cluster = `cl${String(c).padStart(3, '0')}`;
+      const labels = [
+        ...Array.from({ length: RESOURCES }, (_, r) => ({ resource: `res${r}` })),
+        ...Array.from({ length: VIPS }, (_, v) => ({ address: `10.${c}.0.${100 + v}` })),
+        ...NODES.map((node) => ({ node })),
+        {},
+      ];
+      for (const l of labels) {
+        const firing = june.fromMs + Math.floor(rnd() * (june.toMs - june.fromMs - DAY));
+        alert.run(`${cluster}/${JSON.stringify(l)}`, cluster, JSON.stringify(l), firing, firing, firing + 30 * MIN, firing + 30 * MIN, firing + Math.floor(rnd() * 10 * MIN));
+        alertRows++;
+      }
+      const sunday = Date.parse('2026-06-14T02:00:00Z');
+      silence.run(`${cluster}-mw`, JSON.stringify([{ name: 'cluster', value: cluster, isRegex: false, isEqual: true }]), sunday, sunday + 2 * 3_600_000, sunday - DAY);
+      silence.run(`${cluster}-alert`, JSON.stringify([{ name: 'cluster', value: cluster, isRegex: false, isEqual: true }, { name: 'alertname', value: 'Bench', isRegex: false, isEqual: true }]), sunday, sunday + DAY, sunday - DAY);
+    }
+  })();
+}
 db.pragma('wal_checkpoint(TRUNCATE)');
 const seeded = performance.now() - started;
 
@@ -157,6 +189,20 @@ const render = (['json', 'csv', 'html'] as const).map((f) => {
   return `${f} ${r.ms.toFixed(0)} ms (${(r.value.length / 1e6).toFixed(1)} MB)`;
 });
 
+// The collector's live figures, as REST, /metrics and SNMP read them, in mid-June: one computation of every SLA's
+// current period (month), then reads while the cache holds (a scrape or a walk), then the recomputation 10 s later.
+const clock = { now: Date.parse('2026-06-15T12:00:00Z') };
+const live = sqliteAvailability(db, { definitions, now: () => clock.now });
+const liveCold = time(() => live.all('current'));
+const CACHED_READS = 10_000;
+const cached = time(() => {
+  for (let i = 0; i < CACHED_READS; i++) live.all('current');
+});
+clock.now += 10_000;
+const liveAgain = time(() => live.all('current'));
+const liveObjects = liveCold.value.reduce((n, f) => n + f.objects.length, 0);
+const acked = liveCold.value.reduce((n, f) => n + f.objects.filter((o) => o.report.mttaMs !== null).length, 0);
+
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 process.stdout.write(
   [
@@ -164,6 +210,9 @@ process.stdout.write(
     `  month (2026-06) report, ${reported} objects, ${incidents} incidents: cold ${fmt(cold.ms)}, best of 5 ${fmt(Math.min(...runs))} (goal < 1 s)`,
     `  whole-year report: ${fmt(yearReport.ms)}`,
     `  render: ${render.join(', ')}`,
+    `  ${ACKS ? `${alertRows} acknowledged alerts and ${CLUSTERS * 2} API maintenance windows in June` : 'no alerts or API windows (--no-acks)'}`,
+    `  live figures (REST, /metrics, SNMP), June so far: ${liveObjects} objects (${acked} with MTTA), computed ${fmt(liveCold.ms)}, ` +
+      `recomputed 10 s later ${fmt(liveAgain.ms)}, cached read ${((cached.ms * 1000) / CACHED_READS).toFixed(2)} µs (${live.computations} computations for ${CACHED_READS + 2} reads of ${definitions.length} SLAs)`,
     '',
   ].join('\n'),
 );

@@ -1,6 +1,7 @@
 // The collector's configuration: one schema per block, defaults in the schemas.
 import Type, { type Static } from 'typebox';
 import { DeliveryConfig, NotifiersConfig } from './alerts/notify/config.js';
+import { AlertingConfig } from './alerts/grouping.js';
 import { SlasConfig } from './sla/policy-config.js';
 import { SlaReportConfig } from './report/schedule.js';
 
@@ -104,6 +105,8 @@ export const CollectorConfig = Type.Object(
     /** Where alerts go: Alertmanager, webhooks, PagerDuty (see collector/alerts/notify/README.md). */
     notifiers: NotifiersConfig,
     delivery: DeliveryConfig,
+    /** Noise control: grouping, repeat, inhibition, late evidence (collector/alerts/README.md). */
+    alerting: AlertingConfig,
     /** SLA policies (collector/sla/policy-config.ts); none: services, nodes and clusters at 99.9 %. */
     slas: SlasConfig,
     /** The monthly SLA report into <dataDir>/reports/ (collector/report/schedule.ts). */

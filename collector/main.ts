@@ -11,7 +11,10 @@ import { buildHttpServer } from './http.js';
 import { TokenAuth, type Token } from './rest/auth.js';
 import { AlertEngine, AlertStore } from './alerts/engine.js';
 import { RULES } from './alerts/rules/index.js';
+import { SqliteRuleContext } from './alerts/rules/history.js';
 import { registerAlertRoutes } from './alerts/routes.js';
+import { alertingSettings, NotificationDispatcher } from './alerts/grouping.js';
+import { SilenceStore } from './alerts/silences.js';
 import { SubscriptionNotifiers } from './alerts/subscription-notifiers.js';
 import { SubscriptionStore } from './rest/subscriptions.js';
 import type { AlertNotification } from './alerts/types.js';
@@ -20,6 +23,8 @@ import { bundledMibDir, startSnmpAgent, type RunningSnmpAgent } from './snmp/ind
 import { AGENT_VERSION } from '../common/version.js';
 import { AgentLivenessRecorder } from './sla/store.js';
 import { defaultSlaDefinitions, slaDefinitions } from './sla/policy-config.js';
+import { sqliteAvailability, vipRoutersOf, type LiveSlaFigures } from './sla/live.js';
+import { registerAvailabilityApi } from './rest/views/availability.js';
 import { scheduleMonthlyReport, type MonthlyReportTask } from './report/schedule.js';
 
 export interface CollectorDeps {
@@ -69,6 +74,27 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   // Checked before anything listens: a bad slas: block stops the start like any other config error.
   const slaDefs = config.slas.length > 0 ? slaDefinitions(config.slas, deps.configFile ?? '(config)') : defaultSlaDefinitions();
   const liveness = new AgentLivenessRecorder(db);
+  // SLA figures for REST (/api/v1/Availability), /metrics and SNMP: computed from the store at most every 10 s and
+  // shared, so the three faces agree and polling stays cheap.
+  const availability = sqliteAvailability(db, {
+    definitions: slaDefs,
+    now,
+    staleAfterIntervals: config.agents.staleAfterIntervals,
+    vipRouters: () => vipRoutersOf(model.snapshot()),
+  });
+  let availabilityFailing = false;
+  const currentFigures = (): LiveSlaFigures[] => {
+    try {
+      const f = availability.all('current');
+      availabilityFailing = false;
+      return f;
+    } catch (e) {
+      // A scrape or walk goes on without the SLA rows; logged once until it works again.
+      if (!availabilityFailing) log.error({ err: e }, 'SLA figures failed; /metrics and SNMP go on without them');
+      availabilityFailing = true;
+      return [];
+    }
+  };
 
   // Set once the SNMP agent runs (below); snmp-trap notifiers read its MIB and sysUpTime at each send.
   let snmp: RunningSnmpAgent | null = null;
@@ -94,13 +120,25 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
   for (const row of new SubscriptionStore(db).list()) subscriptionNotifiers.add(row);
   const anyNotifier = () => notifiers.length > 0 || subscriptionNotifiers.size > 0;
   const alertStore = new AlertStore(db);
+  // Noise control (grouping, repeat, silences, inhibition, late evidence): checked here, before anything listens.
+  const alerting = alertingSettings(config.alerting, deps.configFile ?? '(config)');
+  const silences = new SilenceStore(db, now);
+  const dispatcher = new NotificationDispatcher({
+    db,
+    settings: alerting,
+    silences,
+    acknowledged: () => alertStore.acknowledged(),
+    lookup: (fp) => alertStore.get(fp),
+    enqueue: (batch, group) => (anyNotifier() ? delivery.enqueue(batch, { group }) : 0),
+    logger: log.child({ part: 'alerting' }),
+  });
   const alerts = new AlertEngine({
     rules: RULES,
     store: alertStore,
-    // Stored in the same transaction as the alert change: an alert is never recorded without its pages queued.
-    deliver: (ns) => {
-      if (anyNotifier()) delivery.enqueue(ns);
-    },
+    // Flapping and "failover happened" rules read recent transitions from the store.
+    history: new SqliteRuleContext(db, { now }),
+    // Notifications go through the dispatcher (after every evaluation), which keeps a durable log of what it sent.
+    lateEvidence: { staleAfterIntervals: config.agents.staleAfterIntervals, ...(alerting.lateEvidenceMs === undefined ? {} : { fixedMs: alerting.lateEvidenceMs }) },
   });
   // Rules run after pushes change the model (at most every EVALUATE_MIN_MS) and on a timer, which is what
   // turns a silent agent stale and a pending alert firing when no push arrives.
@@ -117,13 +155,20 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       // History of agent silence, so SLA reports know when a node's reports proved nothing.
       liveness.record(snap);
       for (const n of alerts.evaluate(snap)) {
+        // Historical alerts (late evidence) are logged by the dispatcher and are no news for onAlert listeners.
+        if ((n.alert as { historical?: boolean }).historical === true) continue;
         log.warn({ alert: n.alert.rule, kind: n.kind, cluster: n.alert.cluster, labels: n.alert.labels, summary: n.alert.summary, evidence: n.alert.evidence }, `alert ${n.kind}`);
         deps.onAlert?.(n);
       }
-      // Alertmanager expires a firing alert unless it is re-sent (as Prometheus does every minute).
-      if (anyNotifier()) delivery.resendFiring(alerts.openAlerts().filter((a) => a.status === 'firing'));
+      const open = alerts.openAlerts();
+      dispatcher.tick(now(), open);
+      // Alertmanager expires a firing alert unless it is re-sent (as Prometheus does every minute): only the
+      // incidents it was told about.
+      if (anyNotifier()) delivery.resendFiring(dispatcher.notifiedFiring(open));
       // A pending alert fires the moment its `for` has passed, not at the next tick: a short split brain still pages.
-      const due = alerts.nextDueMs();
+      // A waiting notification group goes out the moment its wait is over.
+      const dues = [alerts.nextDueMs(), dispatcher.nextDueMs()].filter((d): d is number => d !== null);
+      const due = dues.length > 0 ? Math.min(...dues) : null;
       if (due !== null) {
         dueTimer = setTimeout(evaluate, Math.max(0, due - now()) + 5);
         dueTimer.unref();
@@ -163,7 +208,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       log.error({ err: e, batches: n }, 'group commit failed; the pushes were not acknowledged and will be retried by the agents');
     },
   });
-  metrics = createMetrics(model, () => committer.depth, () => alerts.openAlerts(), () => delivery.stats());
+  metrics = createMetrics(model, () => committer.depth, () => alerts.openAlerts(), () => delivery.stats(), currentFigures);
 
   const app = buildHttpServer({
     logger: log,
@@ -190,7 +235,8 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
     },
   });
-  registerAlertRoutes(app, alertStore, now);
+  registerAlertRoutes(app, { store: alertStore, silences, open: () => alerts.openAlerts(), dispatcher, settings: alerting, now });
+  registerAvailabilityApi(app, { availability, model });
   const { host, port } = parseHostPort(config.http.listen);
   await app.listen({ host, port });
   const addr = app.server.address();
@@ -205,6 +251,7 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
       snmp = await startSnmpAgent({
         model,
         alerts: () => alerts.openAlerts(),
+        availability: currentFigures,
         listen: { host: s.host, port: s.port },
         now,
         logger: log.child({ face: 'snmp' }),

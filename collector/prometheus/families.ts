@@ -31,6 +31,9 @@ export const FENCE_STATES = ['success', 'failed', 'pending'] as const;
 
 const codes = (xs: readonly string[]) => xs.map((s, i) => `${i} ${s}`).join(', ');
 
+/** Labels of the SLA families: kind is resource, vip, node or cluster; period is always "current" here. */
+export const SLA_LABELS = ['cluster', 'sla', 'object', 'kind', 'period'] as const;
+
 export const F = Object.freeze({
   // Agents and probes: a silent node or a missing tool is a series of its own, never a gap.
   clusterNodes: g('hawatch_cluster_nodes', ['cluster'], 'Nodes whose agents report to this collector, per cluster.'),
@@ -109,6 +112,19 @@ export const F = Object.freeze({
   alertStarted: g('hawatch_alert_started_timestamp_seconds', ['cluster', 'rule', 'severity', 'status', 'subject'], 'When each open alert was first seen; subject is its labels as k=v,k=v.'),
   notifierPending: g('hawatch_notifier_pending', ['notifier', 'kind'], 'Alert notifications waiting for delivery (durable), per notifier.'),
   notifierFailures: g('hawatch_notifier_consecutive_failures', ['notifier', 'kind'], 'Failed delivery attempts in a row, per notifier (0 after a success).'),
+
+  // SLA figures of each object under each SLA (collector/sla/live.ts), for the SLA's current calendar period so far.
+  // Computed from the transition history at most every few seconds, not per scrape; REST and SNMP show the same.
+  slaAvailability: g('hawatch_sla_availability_ratio', SLA_LABELS, 'Counted up time / (counted up + counted down time) of the object in the period so far (absent while nothing was counted).'),
+  slaObjective: g('hawatch_sla_objective_ratio', SLA_LABELS, "The SLA's objective (SLO) as a ratio, e.g. 0.999."),
+  slaBudgetRemaining: g('hawatch_sla_error_budget_remaining_ratio', SLA_LABELS, "Share of the period's error budget left (negative once overspent; absent when the budget is 0)."),
+  slaBurnRate: g('hawatch_sla_burn_rate', SLA_LABELS, 'Period-to-date burn rate: counted down time / ((1 - objective) x counted time); 1 spends the budget exactly by the period end.'),
+  slaDowntime: g('hawatch_sla_downtime_seconds', SLA_LABELS, 'Time counted as down in the period so far.'),
+  slaCounted: g('hawatch_sla_counted_seconds', SLA_LABELS, 'Time counted (up or down) in the period so far; excluded time (maintenance, unknown by default) is not.'),
+  slaIncidents: g('hawatch_sla_incidents', SLA_LABELS, 'Incidents (runs of counted down time) in the period so far; an open one counts.'),
+  slaMtbf: g('hawatch_sla_mtbf_seconds', SLA_LABELS, 'Mean time between failures: counted up time / incidents (absent without incidents).'),
+  slaMttr: g('hawatch_sla_mttr_seconds', SLA_LABELS, 'Mean time to repair: counted down time / incidents (absent without incidents).'),
+  slaMtta: g('hawatch_sla_mtta_seconds', SLA_LABELS, 'Mean time from an incident start to the first acknowledgement of an alert about the object (absent without acknowledged incidents).'),
 });
 
 /** The model's families in the order /metrics renders them. */

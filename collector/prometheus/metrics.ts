@@ -8,6 +8,7 @@ import type { DeliveryStats } from '../alerts/notify/index.js';
 import { Exposition, type FamilySpec } from './exposition.js';
 import { INTERNAL_FAMILIES } from './families.js';
 import { renderModel, type ModelScrape } from './model-metrics.js';
+import type { LiveSlaFigures } from '../sla/live.js';
 
 export interface CollectorMetrics {
   registry: Registry<RegistryContentType>;
@@ -53,6 +54,8 @@ export const createMetrics = (
   queueDepth: () => number,
   openAlerts: () => Alert[] = () => [],
   delivery: () => DeliveryStats | null = () => null,
+  /** The current periods' SLA figures; the provider caches them, so a scrape does not recompute them. */
+  availability: () => readonly LiveSlaFigures[] = () => [],
 ): CollectorMetrics => {
   const I = INTERNAL_FAMILIES;
   // registers: [] keeps prom-client's own renderer out of the way; ScrapeRegistry reads these directly.
@@ -73,7 +76,7 @@ export const createMetrics = (
     },
   });
   const registry = new ScrapeRegistry(
-    () => ({ snapshot: model.snapshot(), alerts: openAlerts(), delivery: delivery() }),
+    () => ({ snapshot: model.snapshot(), alerts: openAlerts(), delivery: delivery(), availability: availability() }),
     [
       { spec: I.ingestBatches, get: () => ingestBatches.get() },
       { spec: I.ingestSamples, get: () => ingestSamples.get() },

@@ -20,6 +20,7 @@ import type { Alert } from '../alerts/types.js';
 import type { DeliveryStats } from '../alerts/notify/index.js';
 import { freshReports } from '../alerts/rules/types.js';
 import type { ClusterView, ModelSnapshot } from '../model/model.js';
+import type { LiveSlaFigures } from '../sla/live.js';
 import type { Exposition, Family } from './exposition.js';
 import {
   DRBD_CONNECTION_STATES,
@@ -43,6 +44,8 @@ export interface ModelScrape {
   snapshot: ModelSnapshot;
   alerts: readonly Alert[];
   delivery: DeliveryStats | null;
+  /** The SLA figures of the current periods (cached by collector/sla/live.ts, not computed per scrape). */
+  availability?: readonly LiveSlaFigures[];
 }
 
 type Fam = Record<keyof typeof F, Family>;
@@ -80,6 +83,27 @@ export const renderModel = (out: Exposition, s: ModelScrape): void => {
   for (const [name, n] of Object.entries(s.delivery?.notifiers ?? {})) {
     fam.notifierPending.set([name, n.kind], n.pending);
     fam.notifierFailures.set([name, n.kind], n.consecutiveFailures);
+  }
+  for (const f of s.availability ?? []) sla(fam, f);
+};
+
+const sla = (fam: Fam, f: LiveSlaFigures): void => {
+  const opt = (family: Family, l: string[], v: number | null) => {
+    if (v !== null && Number.isFinite(v)) family.set(l, v);
+  };
+  for (const o of f.objects) {
+    const r = o.report;
+    const l = [o.target.cluster, f.definition.name, o.target.object, o.target.kind, f.selector];
+    opt(fam.slaAvailability, l, r.availabilityRatio);
+    fam.slaObjective.set(l, r.sloRatio);
+    opt(fam.slaBudgetRemaining, l, r.errorBudgetRemainingRatio);
+    opt(fam.slaBurnRate, l, r.burnRate);
+    fam.slaDowntime.set(l, r.countedDownMs / 1000);
+    fam.slaCounted.set(l, (r.countedUpMs + r.countedDownMs) / 1000);
+    fam.slaIncidents.set(l, r.incidents);
+    opt(fam.slaMtbf, l, r.mtbfMs === null ? null : r.mtbfMs / 1000);
+    opt(fam.slaMttr, l, r.mttrMs === null ? null : r.mttrMs / 1000);
+    opt(fam.slaMtta, l, r.mttaMs === null ? null : r.mttaMs / 1000);
   }
 };
 

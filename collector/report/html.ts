@@ -152,11 +152,12 @@ const incidentTable = (list: readonly ReportIncident[], fmt: InstantFormatter): 
     const notes = [i.open ? 'still open' : '', i.cutAtStart ? 'began before the window' : '', i.cutAtEnd ? 'went on after the window' : ''].filter(Boolean).join(', ');
     return (
       `<tr><td class="num">${k + 1}</td><td>${esc(fmt(i.from.ms))}</td><td>${esc(fmt(i.to.ms))}</td>` +
-      `<td class="num">${esc(formatDuration(i.durationMs))}</td><td class="num">${esc(formatDuration(i.downMs))}</td><td>${esc(i.cause)}</td><td>${esc(notes)}</td></tr>`
+      `<td class="num">${esc(formatDuration(i.durationMs))}</td><td class="num">${esc(formatDuration(i.downMs))}</td><td>${esc(i.cause)}</td>` +
+      `<td>${i.acknowledged === null ? '-' : esc(`${fmt(i.acknowledged.ms)} (after ${formatDuration(i.acknowledged.ms - i.from.ms)})`)}</td><td>${esc(notes)}</td></tr>`
     );
   });
   const more = list.length > MAX_INCIDENT_ROWS ? `<p class="note">${list.length - MAX_INCIDENT_ROWS} more incidents are listed in the JSON report.</p>` : '';
-  return `<table class="incidents"><thead><tr><th>#</th><th>From</th><th>To</th><th>Duration</th><th>Counted down</th><th>What the cluster showed</th><th>Notes</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
+  return `<table class="incidents"><thead><tr><th>#</th><th>From</th><th>To</th><th>Duration</th><th>Counted down</th><th>What the cluster showed</th><th>Acknowledged</th><th>Notes</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
 };
 
 const periodTable = (o: ObjectRow, slo: number): string => {
@@ -180,13 +181,14 @@ const section = (m: SlaReportModel, s: SlaSection, si: number): string => {
       `<td class="num">${esc(formatPercent(s.sloPercent))}</td><td class="num">${esc(formatPercent(o.achievedPercent))}</td>${metCell(o.met)}` +
       `<td class="num">${esc(formatDuration(o.errorBudgetLeftMs))}${o.errorBudgetLeftPercent === null ? '' : ` (${esc(formatPercent(o.errorBudgetLeftPercent))})`}</td>` +
       `<td class="num">${esc(formatDuration(o.downtimeMs))}</td><td class="num">${o.incidents}</td>` +
-      `<td class="num">${esc(formatDuration(o.mtbfMs))}</td><td class="num">${esc(formatDuration(o.mttrMs))}</td></tr>`,
+      `<td class="num">${esc(formatDuration(o.mtbfMs))}</td><td class="num">${esc(formatDuration(o.mttrMs))}</td><td class="num">${esc(formatDuration(o.mttaMs))}</td></tr>`,
   );
   const objects = s.objects.map(
     (o, oi) =>
       `<div class="object" id="${id(oi)}"><h3>${esc(o.object)} <span class="kind">${esc(`${o.kind} in ${o.cluster}; reported by ${o.reporters.join(', ') || 'nobody'}`)}</span></h3>` +
       timelineSvg(o, from, to, fmt) +
       incidentTable(o.incidentList, fmt) +
+      (o.maintenance.length === 0 ? '' : `<p class="note">Maintenance windows set through the API: ${esc(o.maintenance.map((w) => `${fmt(w.from.ms)} to ${fmt(w.to.ms)}${w.comment ? ` (${w.comment})` : ''}`).join('; '))}.</p>`) +
       periodTable(o, s.sloPercent) +
       '</div>',
   );
@@ -197,7 +199,7 @@ const section = (m: SlaReportModel, s: SlaSection, si: number): string => {
     `<p class="policy">${esc(s.policy)}.</p>${maint}` +
     (s.objects.length === 0
       ? '<p class="note">No object of this SLA existed in the window.</p>'
-      : `<table class="summary"><thead><tr><th>Object</th><th>Kind</th><th>Cluster</th><th>SLO</th><th>Achieved</th><th>SLO met</th><th>Error budget left</th><th>Downtime</th><th>Incidents</th><th>MTBF</th><th>MTTR</th></tr></thead><tbody>${summary.join('')}</tbody></table>` +
+      : `<table class="summary"><thead><tr><th>Object</th><th>Kind</th><th>Cluster</th><th>SLO</th><th>Achieved</th><th>SLO met</th><th>Error budget left</th><th>Downtime</th><th>Incidents</th><th>MTBF</th><th>MTTR</th><th>MTTA</th></tr></thead><tbody>${summary.join('')}</tbody></table>` +
         objects.join('')) +
     '</section>'
   );
@@ -216,7 +218,7 @@ export const renderHtml = (m: SlaReportModel): string => {
     `<p class="meta">Window: ${esc(fmt(m.window.from.ms))} to ${esc(fmt(m.window.to.ms))}.${evaluatedNote}</p>` +
     `<p class="meta">${m.cluster === null ? 'All clusters' : `Cluster ${esc(m.cluster)}`}; history from ${esc(m.source)}; generated ${esc(fmt(m.generatedAt.ms))} by hawatch.</p>` +
     '<p class="meta">Availability = time up / (time up + time down); time the policy leaves out (maintenance, and unknown by default) counts neither way. ' +
-    'MTBF = time up / incidents; MTTR = time down / incidents. A service (resource or virtual IP) counts as up only when exactly one node runs it.</p>' +
+    'MTBF = time up / incidents; MTTR = time down / incidents; MTTA = mean time from an incident\'s start to the first acknowledgement of an alert about the object that fired during it. A service (resource or virtual IP) counts as up only when exactly one node runs it.</p>' +
     legend() +
     '</header>' +
     m.slas.map((s, i) => section(m, s, i)).join('') +

@@ -24,6 +24,8 @@ export interface ReportIncident {
   readonly cutAtEnd: boolean;
   /** What the cluster showed during it, e.g. "split: n1, n2", "down", "offline". */
   readonly cause: string;
+  /** First acknowledgement of an alert about the object that fired during it; null: none. */
+  readonly acknowledged: Instant | null;
 }
 
 export interface ReportSegment {
@@ -41,6 +43,9 @@ export interface Figures {
   readonly incidents: number;
   readonly mtbfMs: number | null;
   readonly mttrMs: number | null;
+  /** Mean time from an incident's start to its first acknowledgement (alerts acknowledged in the API). */
+  readonly mttaMs: number | null;
+  readonly acknowledgedIncidents: number;
   readonly errorBudgetMs: number;
   readonly errorBudgetLeftMs: number;
   readonly errorBudgetLeftPercent: number | null;
@@ -64,6 +69,8 @@ export interface ObjectRow extends Figures {
   readonly timeline: readonly ReportSegment[];
   /** Only when the window spans more than one of the SLA's periods. */
   readonly periods: readonly PeriodRow[];
+  /** Maintenance windows set through the API that apply to this object (the SLA's own are in the section). */
+  readonly maintenance: readonly { readonly from: Instant; readonly to: Instant; readonly comment: string }[];
 }
 
 export interface SlaSection {
@@ -115,6 +122,8 @@ const figures = (r: AvailabilityReport): Figures => ({
   incidents: r.incidents,
   mtbfMs: r.mtbfMs,
   mttrMs: r.mttrMs,
+  mttaMs: r.mttaMs,
+  acknowledgedIncidents: r.acknowledged,
   errorBudgetMs: r.errorBudgetMs,
   errorBudgetLeftMs: r.errorBudgetRemainingMs,
   errorBudgetLeftPercent: pct(r.errorBudgetRemainingRatio),
@@ -143,6 +152,7 @@ const incidentsOf = (r: AvailabilityReport, evidence: readonly EvidenceInterval[
       cutAtStart: i.cutAtStart,
       cutAtEnd: i.cutAtEnd,
       cause: seen.join('; '),
+      acknowledged: i.acknowledgedMs === null ? null : at(i.acknowledgedMs),
     };
   });
 };
@@ -166,7 +176,8 @@ export const buildReport = (req: ReportRequest): SlaReportModel => {
         periods.length > 1
           ? periods.map((p): PeriodRow => {
               const w = { fromMs: Math.max(p.fromMs, window.fromMs), toMs: Math.min(p.toMs, window.toMs) };
-              return { label: p.label, from: at(w.fromMs), to: at(w.toMs), ...figures(computeAvailability(res.intervals, policy, w, nowMs)) };
+              const alerts = req.reader.alertsAbout(target, w);
+              return { label: p.label, from: at(w.fromMs), to: at(w.toMs), ...figures(computeAvailability(res.intervals, res.policy, w, nowMs, { alerts })) };
             })
           : [];
       objects.push({
@@ -179,6 +190,9 @@ export const buildReport = (req: ReportRequest): SlaReportModel => {
         incidentList: incidentsOf(r, res.evidence),
         timeline: segmentsOf(res.intervals),
         periods: perPeriod,
+        maintenance: res.maintenance
+          .filter((m) => m.toMs > window.fromMs && m.fromMs < window.toMs)
+          .map((m) => ({ from: at(m.fromMs), to: at(m.toMs), comment: m.comment })),
       });
     }
     return {

@@ -1,6 +1,6 @@
 // `hawatch report --url`: the history of a running collector read through its REST API (Events with $filter,
-// Nodes for the agents' last pushes), held in memory as an SLA source. The API has no Availability resource
-// yet, so the figures are computed here from the same transitions the collector's store holds.
+// Nodes for the agents' last pushes), held in memory as an SLA source, so that any window can be reported (the
+// API's Availability resources serve only the current and previous period) from the transitions the store holds.
 // Cost: every event of the kinds asked up to the window's end is read (newest first, 1000 a page), because the
 // state an object was in at the window's start may come from any earlier event.
 import { MemorySlaSource, type AgentRecord, type MemoryRow } from '../sla/store.js';

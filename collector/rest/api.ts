@@ -87,7 +87,11 @@ const rootBody = (ctx: Ctx): Body => ({
   OpenAPI: paths.openapi,
   Clusters: link(paths.clusters),
   Alerts: link(paths.alerts),
+  // Silences, inhibition and grouping: served by collector/alerts/routes.ts.
+  AlertService: link(`${API_BASE}/AlertService`),
   EventService: link(paths.eventService),
+  // Served by views/availability.ts (registered by collector/main.ts with the SLA figures).
+  Availability: link(`${API_BASE}/Availability`),
 });
 
 const eventServiceBody = (): Body => ({

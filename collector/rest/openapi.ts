@@ -17,6 +17,7 @@ export const OPENAPI_TAGS = [
   { name: 'Events', description: 'The transition history: every state change of every object, as each node reported it.' },
   { name: 'EventService', description: 'Alert destinations: webhook, alertmanager, pagerduty, snmp-trap.' },
   { name: 'Alerts', description: 'Open and recent alerts with their evidence.' },
+  { name: 'Availability', description: 'SLAs: objective, period, and each object\'s availability, incidents, MTBF, MTTR, MTTA and error budget.' },
   { name: 'Agents', description: 'What the hawatch agents push.' },
   { name: 'Operations', description: 'Health and metrics of the collector itself.' },
 ];

@@ -3,6 +3,7 @@
 // Shared schemas carry an $id (an OpenAPI component each) and are referenced with Type.Ref.
 import Type, { type TObject, type TSchema, type TSchemaOptions } from 'typebox';
 import { HEALTHS, STATES } from './odata.js';
+import { AVAILABILITY_SCHEMAS } from './views/availability-schemas.js';
 
 const Nullable = <T extends TSchema>(t: T, options?: TSchemaOptions) => Type.Union([t, Type.Null()], options);
 const DateTime = Type.String({ format: 'date-time' });
@@ -79,7 +80,9 @@ export const ServiceRoot = resource('ServiceRoot', 'The entry point: every resou
   OpenAPI: Type.String({ format: 'uri-reference', description: 'the OpenAPI 3.1 document of this API' }),
   Clusters: Expandable('HawatchClusterCollection'),
   Alerts: LinkTo(),
+  AlertService: LinkTo(),
   EventService: Expandable('HawatchEventService'),
+  Availability: LinkTo(),
 });
 
 const Votes = Type.Object(
@@ -404,6 +407,7 @@ export const SHARED_SCHEMAS: readonly TObject[] = [
   EventService,
   Subscription,
   ...Object.values(Collections),
+  ...AVAILABILITY_SCHEMAS,
 ];
 
 /** Shared schemas by $id, for $select checks. */

@@ -9,7 +9,11 @@
 //                       the window edge counts once in this window, a still-open one counts and runs to now;
 //   MTBF                counted up / incidents (ITIL's mean uptime between failures); null without incidents;
 //   MTTR                counted down / incidents; null without incidents;
-//   MTTA                mean of (acknowledged - opened) over acknowledged alerts opened in the range;
+//   MTTA                mean over acknowledged incidents of (first acknowledgement - incident start); an
+//                       incident is acknowledged when some alert about the object that was firing during it
+//                       (overlapping it) has an acknowledgement time; an ack made before the incident began
+//                       counts as 0 (people already knew); incidents cut at the window's start are left out
+//                       (their start lies in an earlier window);
 //   error budget        (1 - slo) x counted time of the whole window, the part not yet elapsed assumed
 //                       counted (minus future maintenance windows when excluded); for a past window this is
 //                       (1 - slo) x counted time;
@@ -19,15 +23,18 @@ import { evaluatedRange, objectIntervals } from './intervals.js';
 import { classify, normaliseRanges, type Counted, type SlaPolicy } from './policy.js';
 import { overlapMs, SLA_ERRORS, SlaError, type Availability, type Interval, type TimeRange, type Transition } from './types.js';
 
-/** An alert (or incident) that a person acknowledged, for MTTA. */
-export interface Acknowledgement {
-  readonly openedMs: number;
-  /** null: not acknowledged (left out of MTTA). */
-  readonly acknowledgedMs: number | null;
+/** A firing alert about the object (alerts table: firing_ms, ends_ms, acked_ms), for MTTA. */
+export interface AlertAck {
+  readonly firingMs: number;
+  /** When it stopped firing; null: still firing. */
+  readonly endsMs: number | null;
+  /** When a person acknowledged it; null: not acknowledged (it then acknowledges nothing). */
+  readonly ackedMs: number | null;
 }
 
 export interface ComputeOptions {
-  readonly acknowledgements?: readonly Acknowledgement[];
+  /** Alerts about the object, in any order; only acknowledged ones overlapping an incident matter. */
+  readonly alerts?: readonly AlertAck[];
 }
 
 export interface Incident extends TimeRange {
@@ -39,6 +46,8 @@ export interface Incident extends TimeRange {
   readonly cutAtEnd: boolean;
   /** Still down at now (inside the window). */
   readonly open: boolean;
+  /** First acknowledgement of an alert that fired during the incident; null: none. */
+  readonly acknowledgedMs: number | null;
 }
 
 export interface AvailabilityReport {
@@ -61,6 +70,7 @@ export interface AvailabilityReport {
   readonly mtbfMs: number | null;
   readonly mttrMs: number | null;
   readonly mttaMs: number | null;
+  /** Incidents that count for MTTA: acknowledged and not cut at the window's start. */
   readonly acknowledged: number;
   readonly sloRatio: number;
   readonly errorBudgetMs: number;
@@ -71,6 +81,32 @@ export interface AvailabilityReport {
 }
 
 const ratioOrNull = (num: number, den: number): number | null => (den > 0 ? num / den : null);
+
+/**
+ * Each incident's first acknowledgement (over the acknowledged alerts that were firing at some moment of it), and
+ * MTTA over the incidents whose start lies in the window. Alerts are few per object: a scan per incident is fine.
+ */
+export const acknowledge = (
+  incidents: readonly Incident[],
+  alerts: readonly AlertAck[],
+): { list: Incident[]; acknowledged: number; mttaMs: number | null } => {
+  const acked = alerts.filter((a) => a.ackedMs !== null && Number.isFinite(a.ackedMs) && Number.isFinite(a.firingMs));
+  let sum = 0;
+  let n = 0;
+  const list = incidents.map((i): Incident => {
+    let first: number | null = null;
+    for (const a of acked) {
+      const overlaps = a.firingMs < i.toMs && (a.endsMs ?? Infinity) > i.fromMs;
+      if (overlaps && (first === null || (a.ackedMs as number) < first)) first = a.ackedMs;
+    }
+    if (first !== null && !i.cutAtStart) {
+      sum += Math.max(0, first - i.fromMs);
+      n++;
+    }
+    return first === null ? i : { ...i, acknowledgedMs: first };
+  });
+  return { list, acknowledged: n, mttaMs: n > 0 ? sum / n : null };
+};
 
 /**
  * Figures for one object (or service) in one window from its intervals (objectIntervals / finishIntervals).
@@ -104,6 +140,7 @@ export const computeAvailability = (
       cutAtStart: runFrom === window.fromMs,
       cutAtEnd: runTo === window.toMs && nowMs >= window.toMs,
       open: runTo === evaluated.toMs && nowMs < window.toMs,
+      acknowledgedMs: null,
     });
     hasRun = false;
   };
@@ -153,10 +190,7 @@ export const computeAvailability = (
   const errorBudgetMs = allowedFraction * (countedMs + futureMs);
   const errorBudgetRemainingMs = errorBudgetMs - counted.down;
 
-  const acks = (options.acknowledgements ?? []).filter(
-    (a) => a.acknowledgedMs !== null && a.openedMs >= evaluated.fromMs && a.openedMs < evaluated.toMs,
-  );
-  const mttaMs = acks.length > 0 ? acks.reduce((s, a) => s + Math.max(0, (a.acknowledgedMs as number) - a.openedMs), 0) / acks.length : null;
+  const { list: ackedList, acknowledged, mttaMs } = acknowledge(incidentList, options.alerts ?? []);
 
   return {
     window: { fromMs: window.fromMs, toMs: window.toMs },
@@ -171,11 +205,11 @@ export const computeAvailability = (
     excludedMs: counted.excluded,
     availabilityRatio: ratioOrNull(counted.up, countedMs),
     incidents,
-    incidentList,
+    incidentList: ackedList,
     mtbfMs: ratioOrNull(counted.up, incidents),
     mttrMs: ratioOrNull(counted.down, incidents),
     mttaMs,
-    acknowledged: acks.length,
+    acknowledged,
     sloRatio: policy.slo,
     errorBudgetMs,
     errorBudgetRemainingMs,

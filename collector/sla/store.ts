@@ -4,7 +4,10 @@
 //   objects   a skip-scan of transitions_by_object: one seek per distinct object, not a walk of its rows;
 //   history   per object, every row in (from, to] plus each reporting node's last row at or before `from`
 //             (a walk back from `from` that stops once every node that can report the object is resolved);
-//   silence   the agents table (last push) and, where recorded, `hawatch_agent` liveness transitions.
+//   silence   the agents table (last push) and, where recorded, `hawatch_agent` liveness transitions;
+//   alerts    acknowledged alerts of the cluster firing in the range (alerts_by_cluster_firing), for MTTA;
+//   windows   maintenance windows set through the API (silences of kind 'maintenance', silences_by_end),
+//             applied to the objects their matchers match (matchers.ts), on top of the policy's own windows.
 // Truth from the cluster as a whole; a node's view is unknown while its agent is silent (stale data proves
 // nothing, as in the live model):
 //   resource  each host's own report of itself while it reports, else what the other reporters say of it;
@@ -16,7 +19,9 @@
 import type { Db } from '../store/db.js';
 import { computeAvailability, type AvailabilityReport } from './compute.js';
 import { contextRange, evaluatedRange, finishIntervals } from './intervals.js';
-import type { SlaPolicy } from './policy.js';
+import { slaPolicy, type SlaPolicy } from './policy.js';
+import { alertIsAbout, matchersMatch, parseMatchers, targetLabels, type Matcher, type VipRouters } from './matchers.js';
+import type { AlertAck } from './compute.js';
 import { combineService, type NodeTimeline, type ServicePolicy, type ServiceState } from './service.js';
 import type { Availability, Interval, TimeRange } from './types.js';
 
@@ -57,6 +62,18 @@ export interface AgentRecord {
   readonly intervalMs: number;
 }
 
+/** An acknowledged alert as the alerts table keeps it (its latest firing), for MTTA. */
+export interface StoredAlert extends AlertAck {
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** A maintenance window set through the API (silences table, kind 'maintenance'). */
+export interface StoredWindow extends TimeRange {
+  readonly id: string;
+  readonly matchers: readonly Matcher[];
+  readonly comment: string;
+}
+
 /** Where the SLA code reads history from: the SQLite store, or rows fetched from a collector's API. */
 export interface SlaSource {
   clusters(): string[];
@@ -65,6 +82,10 @@ export interface SlaSource {
   /** Per reporting node, sorted by atMs: its last row at or before range.fromMs, then rows in (fromMs, toMs]. */
   history(cluster: string, kind: string, object: string, range: TimeRange): ReporterHistory[];
   agents(cluster: string): AgentRecord[];
+  /** Acknowledged alerts of the cluster that were firing at some moment of the range (sources without alerts: absent). */
+  acknowledgedAlerts?(cluster: string, range: TimeRange): StoredAlert[];
+  /** Maintenance windows overlapping the range (sources without them: absent). */
+  maintenanceWindows?(range: TimeRange): StoredWindow[];
 }
 
 /** The statements, exported so that a test can EXPLAIN them. */
@@ -84,6 +105,12 @@ export const SLA_SQL = {
   agents: 'SELECT node, first_seen_ms AS firstSeenMs, last_seen_ms AS lastSeenMs, interval_ms AS intervalMs FROM agents WHERE cluster = ?',
   lastLiveness: `SELECT to_state AS state FROM transitions WHERE cluster = ? AND kind = '${LIVENESS_KIND}' AND object = ? ORDER BY at_ms DESC, id DESC LIMIT 1`,
   insertLiveness: `INSERT INTO transitions (cluster, node, probe, kind, object, from_state, to_state, availability, at_ms) VALUES (?, ?, 'collector', '${LIVENESS_KIND}', ?, ?, ?, ?, ?)`,
+  // Migration 4. The alerts table keeps one row per fingerprint: its latest firing and acknowledgement.
+  ackedAlerts:
+    'SELECT labels, firing_ms AS firingMs, ends_ms AS endsMs, acked_ms AS ackedMs FROM alerts ' +
+    'WHERE cluster = ? AND firing_ms < ? AND acked_ms IS NOT NULL AND (ends_ms IS NULL OR ends_ms > ?)',
+  maintenanceWindows:
+    "SELECT id, matchers, starts_ms AS fromMs, ends_ms AS toMs, comment FROM silences WHERE ends_ms > ? AND starts_ms < ? AND kind = 'maintenance' ORDER BY starts_ms, id",
 } as const;
 
 type RawRow = [node: string, state: string, availability: Availability, atMs: number];
@@ -110,7 +137,25 @@ export class SqliteSlaSource implements SlaSource {
       probeOfKind: db.prepare(SLA_SQL.probeOfKind).pluck(),
       probeNodes: db.prepare(SLA_SQL.probeNodes).pluck(),
       agents: db.prepare(SLA_SQL.agents),
+      ackedAlerts: prepareIfMigrated(db, SLA_SQL.ackedAlerts),
+      maintenanceWindows: prepareIfMigrated(db, SLA_SQL.maintenanceWindows),
     };
+  }
+
+  acknowledgedAlerts(cluster: string, range: TimeRange): StoredAlert[] {
+    const rows = (this.stmt.ackedAlerts?.all(cluster, range.toMs, range.fromMs) ?? []) as { labels: string; firingMs: number; endsMs: number | null; ackedMs: number }[];
+    return rows.flatMap((r) => {
+      const labels = parseLabels(r.labels);
+      return labels === null ? [] : [{ labels, firingMs: r.firingMs, endsMs: r.endsMs, ackedMs: r.ackedMs }];
+    });
+  }
+
+  maintenanceWindows(range: TimeRange): StoredWindow[] {
+    const rows = (this.stmt.maintenanceWindows?.all(range.fromMs, range.toMs) ?? []) as { id: string; matchers: string; fromMs: number; toMs: number; comment: string }[];
+    return rows.flatMap((r) => {
+      const matchers = parseMatchers(r.matchers);
+      return matchers === null ? [] : [{ id: r.id, matchers, fromMs: r.fromMs, toMs: r.toMs, comment: r.comment }];
+    });
   }
 
   clusters(): string[] {
@@ -241,6 +286,29 @@ export class MemorySlaSource implements SlaSource {
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A statement over a table or column of migration 4, or null on an older database: `hawatch report --data-dir`
+ * opens the store read-only and never migrates it, and an old store simply has no acknowledgements or windows.
+ */
+const prepareIfMigrated = (db: Db, sql: string) => {
+  try {
+    return db.prepare(sql);
+  } catch (e) {
+    if (/no such (table|column)/.test((e as Error).message)) return null;
+    throw e;
+  }
+};
+
+const parseLabels = (json: string): Record<string, string> | null => {
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
+  } catch {
+    return null; // a row this code cannot read concerns no object
+  }
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // Agent liveness as history: the live model knows when an agent goes stale; these rows keep it for the SLA.
@@ -493,6 +561,10 @@ export interface ObjectSla {
   readonly intervals: readonly Interval[];
   /** What the cluster showed, before debouncing, clipped to the evaluated range. */
   readonly evidence: readonly EvidenceInterval[];
+  /** The policy the figures were computed under: the one given plus the stored windows that match the object. */
+  readonly policy: SlaPolicy;
+  /** Stored maintenance windows (API) that match the object and overlap the window (applied when maintenance is excluded). */
+  readonly maintenance: readonly StoredWindow[];
 }
 
 /** A glob over names: `*` any run, `?` one character; everything else literal. */
@@ -512,6 +584,8 @@ export interface ObjectSelector {
 export interface SlaReaderOptions {
   /** As the collector's agents.staleAfterIntervals: silence longer than this many push intervals is unknown. */
   readonly staleAfterIntervals?: number;
+  /** The routers a virtual address belongs to (from the live model), so that router-wide alerts count for its MTTA. */
+  readonly vipRouters?: (cluster: string, address: string) => VipRouters | undefined;
 }
 
 /** Computes object SLAs from a source; keeps per-run caches (cluster histories, silences), so use one per report. */
@@ -519,12 +593,42 @@ export class SlaReader {
   private readonly staleAfter: number;
   private readonly silenceCache = new Map<string, Map<string, TimeRange[]>>();
   private readonly clusterViews = new Map<string, ReporterHistory[]>();
+  private readonly alertCache = new Map<string, StoredAlert[]>();
+  private readonly windowCache = new Map<string, StoredWindow[]>();
+  private readonly vipRouters: SlaReaderOptions['vipRouters'];
 
   constructor(
     readonly source: SlaSource,
     opts: SlaReaderOptions = {},
   ) {
     this.staleAfter = opts.staleAfterIntervals ?? 3;
+    this.vipRouters = opts.vipRouters;
+  }
+
+  /** Acknowledged alerts about the object that were firing at some moment of the range. */
+  alertsAbout(target: SlaTarget, range: TimeRange): StoredAlert[] {
+    if (this.source.acknowledgedAlerts === undefined) return [];
+    const key = `${target.cluster}\u0000${range.fromMs}\u0000${range.toMs}`;
+    let all = this.alertCache.get(key);
+    if (all === undefined) {
+      all = this.source.acknowledgedAlerts(target.cluster, range);
+      this.alertCache.set(key, all);
+    }
+    const vip = target.kind === 'vip' ? this.vipRouters?.(target.cluster, target.object) : undefined;
+    return all.filter((a) => alertIsAbout(a.labels, target, vip));
+  }
+
+  /** Stored maintenance windows overlapping the range whose matchers match the object. */
+  windowsFor(target: SlaTarget, range: TimeRange): StoredWindow[] {
+    if (this.source.maintenanceWindows === undefined) return [];
+    const key = `${range.fromMs}\u0000${range.toMs}`;
+    let all = this.windowCache.get(key);
+    if (all === undefined) {
+      all = this.source.maintenanceWindows(range);
+      this.windowCache.set(key, all);
+    }
+    const labels = targetLabels(target);
+    return all.filter((w) => matchersMatch(w.matchers, labels));
   }
 
   /** The objects some selector names, sorted by cluster, kind, object; onlyCluster narrows to one cluster. */
@@ -617,8 +721,11 @@ export class SlaReader {
    * Figures for one object in one window, or null when the object did not exist in it (no rows, or every
    * reporter had already dropped it). `service` applies to resources and VIPs (split, holders).
    */
-  objectSla(target: SlaTarget, window: TimeRange, nowMs: number, policy: SlaPolicy, service: Partial<ServicePolicy> = {}): ObjectSla | null {
-    const range = contextRange(window, nowMs, policy.debounceMs);
+  objectSla(target: SlaTarget, window: TimeRange, nowMs: number, basePolicy: SlaPolicy, service: Partial<ServicePolicy> = {}): ObjectSla | null {
+    const range = contextRange(window, nowMs, basePolicy.debounceMs);
+    // Windows over the whole window (its future part lowers the error budget), not only up to now.
+    const stored = this.windowsFor(target, { fromMs: range.fromMs, toMs: window.toMs + basePolicy.debounceMs });
+    const policy = stored.length === 0 ? basePolicy : slaPolicy({ ...basePolicy, maintenance: [...basePolicy.maintenance, ...stored] });
     const histories = this.source.history(target.cluster, STORE_KINDS[target.kind], target.object, range);
     const existed = histories.some((h) => h.rows.some((r) => r.atMs > range.fromMs || r.state !== 'gone'));
     if (!existed) return null;
@@ -676,11 +783,14 @@ export class SlaReader {
     }
     const intervals = finishIntervals(evidence, window, nowMs, policy);
     const e = evaluatedRange(window, nowMs);
+    const alerts = this.alertsAbout(target, { fromMs: e.fromMs, toMs: Math.max(e.toMs, e.fromMs + 1) });
     return {
       target,
       reporters,
-      report: computeAvailability(intervals, policy, window, nowMs),
+      report: computeAvailability(intervals, policy, window, nowMs, { alerts }),
       intervals,
+      policy,
+      maintenance: stored,
       evidence: evidence
         .filter((iv) => iv.toMs > e.fromMs && iv.fromMs < e.toMs)
         .map((iv) => ({ ...iv, fromMs: Math.max(iv.fromMs, e.fromMs), toMs: Math.min(iv.toMs, e.toMs) })),

@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import snmp from 'net-snmp';
 import type { ModelSnapshot } from '../model/model.js';
 import type { Alert } from '../alerts/types.js';
+import type { LiveSlaFigures } from '../sla/live.js';
 import { SNMP_ERRORS, SnmpError } from './errors.js';
 import { loadHawatchMib, type HawatchMib, type Oid } from './mib.js';
 import { buildRows } from './rows.js';
@@ -35,6 +36,8 @@ export interface SnmpAgentOptions {
   model: { snapshot(): ModelSnapshot };
   /** The alert engine's open alerts (AlertEngine.openAlerts), read with each snapshot for hawatchAlertTable. */
   alerts?: () => readonly Alert[];
+  /** The current periods' SLA figures (cached by collector/sla/live.ts), read with each snapshot for hawatchAvailTable. */
+  availability?: () => readonly LiveSlaFigures[];
   listen: { host: string; port: number };
   communities: readonly string[];
   v3Users: readonly SnmpV3User[];
@@ -314,7 +317,7 @@ export const startSnmpAgent = async (o: SnmpAgentOptions): Promise<RunningSnmpAg
     const snapshot = o.model.snapshot();
     const view = buildView(
       mib,
-      buildRows(snapshot, version, o.alerts?.() ?? []),
+      buildRows(snapshot, version, o.alerts?.() ?? [], o.availability?.() ?? []),
       {
         sysDescr: o.system?.descr ?? `hawatch collector ${version}`,
         sysContact: o.system?.contact ?? '',

@@ -5,7 +5,8 @@
 // null means "unknown": that cell has no instance, as the MIB's DESCRIPTIONs say.
 // VRRP, VIP, DRBD and iSCSI rows read the same fresh reports (and the same cross-node VRRP correlation) as the
 // REST views in collector/rest/views, so SNMP and REST never disagree. The alert table comes from the alert
-// engine's open alerts, read with the snapshot. The availability table stays empty (see README.md).
+// engine's open alerts, read with the snapshot; the availability table from the SLA module's cached figures
+// (collector/sla/live.ts), the same as REST's /api/v1/Availability and the hawatch_sla_* metrics.
 import type { PacemakerNode, PacemakerReport, PacemakerResource, PacemakerRunning } from '../../agent/protocol/pacemaker.js';
 import type { VrrpInstance, VrrpStateName } from '../../agent/protocol/vrrp.js';
 import type { DrbdConnection, DrbdDevice, DrbdResource } from '../../agent/protocol/drbd.js';
@@ -15,6 +16,7 @@ import type { Alert } from '../alerts/types.js';
 import { evidenceText } from '../alerts/notify/format.js';
 import { drbdReports, iscsiReports, vrrpReports } from '../rest/views/reports.js';
 import { routerKey, virtualRouterRows, type VirtualRouterRow } from '../rest/views/vrrp.js';
+import type { LiveSlaFigures } from '../sla/live.js';
 import { inetAddress } from './values.js';
 
 export type HaClusterState = 'unknown' | 'quorate' | 'noQuorum' | 'noDc' | 'notRunning' | 'partitioned';
@@ -149,14 +151,20 @@ export interface AvailRow {
   hawatchAvailPeriodStart: Date;
   /** seconds, like the other durations of this table */
   hawatchAvailPeriod: number;
-  /** thousandths of a percent */
-  hawatchAvailUptime: number;
-  hawatchAvailObjective: number | null;
+  /** thousandths of a percent; null while nothing was counted */
+  hawatchAvailUptime: number | null;
+  hawatchAvailObjective: number;
   hawatchAvailDowntime: number;
   hawatchAvailExcluded: number;
   hawatchAvailIncidents: number;
   hawatchAvailMtbf: number | null;
   hawatchAvailMttr: number | null;
+  hawatchAvailSla: string;
+  /** seconds, negative once overspent */
+  hawatchAvailBudgetLeft: number;
+  /** thousandths */
+  hawatchAvailBurnRate: number | null;
+  hawatchAvailMtta: number | null;
 }
 
 export interface AlertRow {
@@ -241,7 +249,7 @@ export const TABLE_COLUMNS = {
   hawatchAvailEntry: columnsOf<AvailRow>()([
     'hawatchAvailObjectKind', 'hawatchAvailObjectId', 'hawatchAvailPeriodStart', 'hawatchAvailPeriod', 'hawatchAvailUptime',
     'hawatchAvailObjective', 'hawatchAvailDowntime', 'hawatchAvailExcluded', 'hawatchAvailIncidents', 'hawatchAvailMtbf',
-    'hawatchAvailMttr',
+    'hawatchAvailMttr', 'hawatchAvailSla', 'hawatchAvailBudgetLeft', 'hawatchAvailBurnRate', 'hawatchAvailMtta',
   ]),
   hawatchAlertEntry: columnsOf<AlertRow>()([
     'hawatchAlertId', 'hawatchAlertCluster', 'hawatchAlertRule', 'hawatchAlertSeverity', 'hawatchAlertObject',
@@ -699,11 +707,41 @@ export const iscsiRows = (f: ClusterFacts): IscsiRow[] => {
 
 // ---- availability and alerts ----------------------------------------------------------------------------------------
 
+const seconds = (ms: number | null): number | null => (ms === null ? null : Math.round(ms / 1000));
+
 /**
- * Empty: availability needs state history from the store and an SLA policy (collector/sla), neither of which is
- * in a model snapshot; computing it per walk is not cheap. The table stays registered and empty until it is.
+ * One row per object of the cluster under each SLA (SLAs in configuration order, objects as the SLA lists them:
+ * kind, then id), from the cached figures of the current periods: history and policy live in the store and the
+ * SLA module, not in the snapshot, and are not recomputed per walk.
  */
-export const availRows = (_f: ClusterFacts): AvailRow[] => [];
+export const availRows = (f: ClusterFacts, figures: readonly LiveSlaFigures[]): AvailRow[] => {
+  const out: AvailRow[] = [];
+  for (const s of figures) {
+    for (const o of s.objects) {
+      if (o.target.cluster !== f.cluster.name) continue;
+      const r = o.report;
+      out.push({
+        index: [f.index, out.length + 1],
+        hawatchAvailObjectKind: o.target.kind,
+        hawatchAvailObjectId: o.target.object,
+        hawatchAvailPeriodStart: new Date(s.period.fromMs),
+        hawatchAvailPeriod: Math.round((r.evaluated.toMs - r.evaluated.fromMs) / 1000),
+        hawatchAvailUptime: r.availabilityRatio === null ? null : Math.floor(r.availabilityRatio * 100_000),
+        hawatchAvailObjective: Math.round(r.sloRatio * 100_000),
+        hawatchAvailDowntime: Math.round(r.countedDownMs / 1000),
+        hawatchAvailExcluded: Math.round(r.excludedMs / 1000),
+        hawatchAvailIncidents: r.incidents,
+        hawatchAvailMtbf: seconds(r.mtbfMs),
+        hawatchAvailMttr: seconds(r.mttrMs),
+        hawatchAvailSla: s.definition.name,
+        hawatchAvailBudgetLeft: Math.round(r.errorBudgetRemainingMs / 1000),
+        hawatchAvailBurnRate: r.burnRate === null ? null : Math.round(r.burnRate * 1000),
+        hawatchAvailMtta: seconds(r.mttaMs),
+      });
+    }
+  }
+  return out;
+};
 
 /** What an alert is about, as kind/id (hawatchAlertObject, hawatchNotifyObject), from the rule's labels. */
 export const alertObject = (a: Pick<Alert, 'cluster' | 'labels'>): string => {
@@ -740,7 +778,7 @@ const append = <T>(into: T[], rows: readonly T[]): void => {
 };
 
 /** Every table's rows from one snapshot (and the open alerts read with it), each table in index order. */
-export const buildRows = (snapshot: ModelSnapshot, collectorVersion: string, alerts: readonly Alert[] = []): SnmpRows => {
+export const buildRows = (snapshot: ModelSnapshot, collectorVersion: string, alerts: readonly Alert[] = [], availability: readonly LiveSlaFigures[] = []): SnmpRows => {
   const tables: SnmpTables = {
     hawatchClusterEntry: [],
     hawatchNodeEntry: [],
@@ -763,7 +801,7 @@ export const buildRows = (snapshot: ModelSnapshot, collectorVersion: string, ale
     append(tables.hawatchVipEntry, vipRows(f));
     append(tables.hawatchDrbdEntry, drbdRows(f));
     append(tables.hawatchIscsiEntry, iscsiRows(f));
-    append(tables.hawatchAvailEntry, availRows(f));
+    append(tables.hawatchAvailEntry, availRows(f, availability));
   });
   return {
     scalars: {

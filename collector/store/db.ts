@@ -33,21 +33,31 @@ export const openDb = (dataDir: string, migrations: readonly Migration[] = MIGRA
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db, migrations);
+  try {
+    migrate(db, migrations);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return db;
 };
 
+/**
+ * Apply every migration this database has not recorded, in version order. By the set of applied versions, not the
+ * highest: numbering has independent ranges (core 1+, alert delivery 100+), so a database at 100 still needs a
+ * core migration 4 written after it. A recorded version this build does not know means a newer hawatch wrote it.
+ */
 export const migrate = (db: Db, migrations: readonly Migration[]): void => {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL) STRICT');
-  const current = (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
-  const newest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
-  if (current > newest) {
-    throw new StoreError('store.too_new', `database schema version ${current} is newer than this hawatch (${newest}); refusing to touch it`);
-  }
+  const applied = new Set((db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map((r) => r.version));
   const versions = migrations.map((m) => m.version);
   if (new Set(versions).size !== versions.length) throw new StoreError('store.migrations', `duplicate migration versions: ${versions.join(', ')}`);
+  const unknown = [...applied].filter((v) => !versions.includes(v)).sort((a, b) => a - b);
+  if (unknown.length > 0) {
+    throw new StoreError('store.too_new', `database has schema version(s) ${unknown.join(', ')} that this hawatch does not know (a newer hawatch wrote it); refusing to touch it`);
+  }
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (m.version <= current) continue;
+    if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_version (version, name, applied_ms) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());

@@ -1,5 +1,6 @@
 // Numbered schema migrations. Append only: a released migration is never edited; a change is a new entry.
 import { ALERT_DELIVERY_MIGRATION } from '../alerts/notify/queue.js';
+import { ALERT_NOISE_MIGRATION } from '../alerts/grouping.js';
 
 export interface Migration {
   version: number;
@@ -179,4 +180,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Alert delivery keeps its own numbering (100+) so its schema can evolve with the notifiers.
   ALERT_DELIVERY_MIGRATION,
+  // Silences, inhibition, grouping and late evidence (collector/alerts/grouping.ts); needs 100's table.
+  ALERT_NOISE_MIGRATION,
 ];

@@ -8,6 +8,7 @@ import { openDb } from '../../collector/store/db.js';
 import { StoreWriter } from '../../collector/store/writer.js';
 import { ClusterModel } from '../../collector/model/model.js';
 import { AlertEngine, AlertStore } from '../../collector/alerts/engine.js';
+import { SqliteRuleContext } from '../../collector/alerts/rules/history.js';
 import type { Rule } from '../../collector/alerts/rules/types.js';
 import type { AlertNotification } from '../../collector/alerts/types.js';
 import { loadTimeline, startMs, endMs, type Timeline } from '../../demo/timeline.js';
@@ -47,7 +48,7 @@ export const replayScenario = async (
   let t = startMs(timeline);
   const clock = () => origin + t;
   const model = new ClusterModel({ staleAfterIntervals: 3, now: clock });
-  const engine = new AlertEngine({ rules: opts.rules, store: new AlertStore(db) });
+  const engine = new AlertEngine({ rules: opts.rules, store: new AlertStore(db), history: new SqliteRuleContext(db, { now: clock }) });
   const probeEvery = opts.probeEveryMs ?? 1000;
   const step = opts.stepMs ?? 250;
   const end = opts.untilMs ?? endMs(timeline);

@@ -58,3 +58,9 @@ export const alertUrl = (externalUrl: string | undefined, a: Alert): string | un
 
 export const sortKeys = (o: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Alertmanager's LabelSet.String(): {a="x", b="y"}, sorted, Go-quoted (groupKey is built from it). */
+export const labelSetString = (ls: Readonly<Record<string, string>>): string =>
+  `{${Object.entries(sortKeys({ ...ls }))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ')}}`;

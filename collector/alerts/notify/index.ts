@@ -142,7 +142,7 @@ export {
   SnmpTrapTargetConfig,
 } from './config.js';
 export { DeliveryError, type DeliveryErrorCode } from './errors.js';
-export type { QueueNotifier, DeliveryReceipt } from './types.js';
+export type { QueueNotifier, DeliveryReceipt, NotificationGroup, GroupedNotification } from './types.js';
 export { createAlertmanagerNotifier, alertmanagerFingerprint, toPostableAlert, type PostableAlert } from './alertmanager.js';
 export { createWebhookNotifier, toWebhookMessage, type WebhookMessage, type WebhookAlert } from './webhook.js';
 export { createPagerDutyNotifier, toPagerDutyEvent, PAGERDUTY_EVENTS_URL, type PagerDutyEvent } from './pagerduty.js';

@@ -8,7 +8,7 @@ import type { Db } from '../../store/db.js';
 import type { Migration } from '../../store/migrations.js';
 import type { Alert, AlertNotification, Notifier } from '../types.js';
 import { DeliveryError } from './errors.js';
-import type { QueueNotifier } from './types.js';
+import type { GroupedNotification, NotificationGroup, QueueNotifier } from './types.js';
 
 export const ALERT_DELIVERY_MIGRATION: Migration = {
   version: 100,
@@ -146,9 +146,10 @@ export interface DeliveryQueue {
   /**
    * Store the notification(s) for every notifier (or the named ones) in one transaction; returns the rows added.
    * Synchronous and durable on return. Called inside the caller's own db.transaction, the rows commit (or roll
-   * back) with the alert's state change; sending starts only after the caller's code has returned.
+   * back) with the alert's state change; sending starts only after the caller's code has returned. With `group`,
+   * receivers that take groups (the webhook) get the batch as one message of that group.
    */
-  enqueue(n: AlertNotification | readonly AlertNotification[], options?: { notifiers?: readonly string[] }): number;
+  enqueue(n: AlertNotification | readonly AlertNotification[], options?: { notifiers?: readonly string[]; group?: NotificationGroup }): number;
   /**
    * Re-send firing alerts to notifiers that need it (Alertmanager). Call it with the engine's currently firing
    * alerts after each evaluation: per notifier and alert it enqueues a re-send only when the last one is at least
@@ -181,6 +182,8 @@ interface DeliveryRow {
   attempts: number;
   next_attempt_ms: number;
   last_error: string | null;
+  group_key: string | null;
+  group_labels: string | null;
 }
 
 interface LogRow {
@@ -201,6 +204,7 @@ interface LogRow {
 interface NotifierWorker {
   notifier: Notifier & Partial<QueueNotifier>;
   maxBatch: number;
+  groupBatch: number;
   timer: NodeJS.Timeout | undefined;
   immediate: NodeJS.Immediate | undefined;
   flight: Promise<void> | undefined;
@@ -218,8 +222,8 @@ const PRUNE_EVERY_MS = HOUR;
 
 const prepareStatements = (db: Db) => ({
   insert: db.prepare(
-    `INSERT INTO alert_deliveries (notifier, fingerprint, kind, refresh, alert, status, created_ms, attempts, next_attempt_ms)
-     VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?)`,
+    `INSERT INTO alert_deliveries (notifier, fingerprint, kind, refresh, alert, status, created_ms, attempts, next_attempt_ms, group_key, group_labels)
+     VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?)`,
   ),
   batch: db.prepare(`SELECT * FROM alert_deliveries WHERE notifier = ? AND status = 'pending' ORDER BY id LIMIT ?`),
   expired: db.prepare(`SELECT * FROM alert_deliveries WHERE notifier = ? AND status = 'pending' AND created_ms <= ? ORDER BY id`),
@@ -268,18 +272,20 @@ class Queue implements DeliveryQueue {
     this.kick();
   }
 
-  enqueue(n: AlertNotification | readonly AlertNotification[], options?: { notifiers?: readonly string[] }): number {
+  enqueue(n: AlertNotification | readonly AlertNotification[], options?: { notifiers?: readonly string[]; group?: NotificationGroup }): number {
     const list: readonly AlertNotification[] = Array.isArray(n) ? n : [n as AlertNotification];
     const names = options?.notifiers ?? [...this.workers.keys()];
     const unknown = names.filter((x) => !this.workers.has(x));
     if (unknown.length > 0) throw new DeliveryError('notify.config', `no notifier named ${unknown.join(', ')}`);
     const at = this.now();
     let rows = 0;
+    const groupKey = options?.group?.key ?? null;
+    const groupLabels = options?.group === undefined ? null : JSON.stringify(options.group.labels);
     this.db.transaction(() => {
       for (const x of list) {
         const json = JSON.stringify(x.alert);
         for (const name of names) {
-          this.q.insert.run(name, x.alert.fingerprint, x.kind, 0, json, at, at);
+          this.q.insert.run(name, x.alert.fingerprint, x.kind, 0, json, at, at, groupKey, groupLabels);
           rows++;
         }
       }
@@ -301,7 +307,7 @@ class Queue implements DeliveryQueue {
           const last = this.q.latest.get(name, a.fingerprint) as { kind: string; status: string; created_ms: number } | undefined;
           // A pending row will carry a fresh lease when it goes; a resolve must not be overtaken by a stale list.
           if (last && (last.status === 'pending' || last.kind === 'resolved' || at - last.created_ms < every)) continue;
-          this.q.insert.run(name, a.fingerprint, 'firing', 1, JSON.stringify(a), at, at);
+          this.q.insert.run(name, a.fingerprint, 'firing', 1, JSON.stringify(a), at, at, null, null);
           rows++;
           touched.add(name);
         }
@@ -341,6 +347,7 @@ class Queue implements DeliveryQueue {
     this.workers.set(n.name, {
       notifier: q,
       maxBatch: Math.max(1, Math.floor(q.maxBatch ?? 1)),
+      groupBatch: Math.max(1, Math.floor(q.groupBatch ?? 1)),
       timer: undefined,
       immediate: undefined,
       flight: undefined,
@@ -487,13 +494,14 @@ class Queue implements DeliveryQueue {
         this.schedule(w, wait);
         return;
       }
-      const limit = head.id <= w.singleUntilId ? 1 : w.maxBatch;
-      const rows = this.q.batch.all(name, limit) as DeliveryRow[];
-      const batch: AlertNotification[] = [];
+      const single = head.id <= w.singleUntilId;
+      const rows = !single && head.group_key !== null && w.groupBatch > 1 ? this.groupRows(name, head, w.groupBatch) : (this.q.batch.all(name, single ? 1 : w.maxBatch) as DeliveryRow[]);
+      const batch: GroupedNotification[] = [];
       const good: DeliveryRow[] = [];
       for (const r of rows) {
         try {
-          batch.push({ kind: r.kind, alert: JSON.parse(r.alert) as Alert });
+          const group = r.group_key === null ? undefined : { key: r.group_key, labels: JSON.parse(r.group_labels ?? '{}') as Record<string, string> };
+          batch.push({ kind: r.kind, alert: JSON.parse(r.alert) as Alert, ...(group === undefined ? {} : { group }) });
           good.push(r);
         } catch (e) {
           this.fail(w, r, `stored alert is unreadable: ${(e as Error).message}`, 0, null, null);
@@ -532,6 +540,21 @@ class Queue implements DeliveryQueue {
       this.retry(w, good, msg, code, de?.retryAfterMs, durationMs);
       return;
     }
+  }
+
+  /**
+   * The head row and the rows right after it of the same group, one per alert: one message per group, and an
+   * alert's firing and resolve never share a message (they stay in order, one send after the other).
+   */
+  private groupRows(name: string, head: DeliveryRow, limit: number): DeliveryRow[] {
+    const out: DeliveryRow[] = [];
+    const fps = new Set<string>();
+    for (const r of this.q.batch.all(name, limit) as DeliveryRow[]) {
+      if (r.group_key !== head.group_key || fps.has(r.fingerprint)) break;
+      out.push(r);
+      fps.add(r.fingerprint);
+    }
+    return out;
   }
 
   private succeeded(w: NotifierWorker, rows: readonly DeliveryRow[], status: number | null, durationMs: number): void {

@@ -7,9 +7,23 @@ export interface DeliveryReceipt {
   status: number;
 }
 
+/** A notification group (alerting.groupBy): Alertmanager's groupKey and groupLabels. */
+export interface NotificationGroup {
+  key: string;
+  labels: Record<string, string>;
+}
+
+/** What the queue hands a notifier: the notification and, when it was enqueued with one, its group. */
+export type GroupedNotification = AlertNotification & { group?: NotificationGroup };
+
 export interface QueueNotifier extends Notifier {
   /** At most this many notifications per send; 1 when absent. */
   readonly maxBatch?: number;
+  /**
+   * Takes a group's notifications together (one message per group): consecutive rows of one group, at most this
+   * many, go in one send even when maxBatch is 1.
+   */
+  readonly groupBatch?: number;
   /** Firing alerts must be re-sent this often or the receiver expires them (Alertmanager's endsAt). */
   readonly resendIntervalMs?: number;
   /** `send` with the receiver's status, for the delivery log. */

@@ -2,6 +2,7 @@
 // which alerts fire and resolve, and which must not.
 import { describe as suite, expect, it } from 'vitest';
 import { pacemakerProbe } from '../../../agent/probes/pacemaker/probe.js';
+import { createCorosyncProbe } from '../../../agent/probes/corosync/index.js';
 import { RULES } from '../../../collector/alerts/rules/index.js';
 import type { Probe } from '../../../agent/probes/types.js';
 import { describe, replayScenario } from '../../helpers/replay.js';
@@ -28,6 +29,8 @@ suite('alerts on replayed real Pacemaker scenarios', () => {
       const twice = r.notifications.filter((n) => n.alert.rule === 'PacemakerResourceActiveTwice');
       expect(twice.map((n) => n.kind)).toEqual(['firing', 'resolved']);
       expect(twice[0]!.alert.labels).toEqual({ resource: 'dummy' });
+      // dummy started on n2's side is split brain, not a failover: no "resource moved" info.
+      expect(lines.filter((l) => l.includes('PacemakerResourceMoved'))).toEqual([]);
       expect(r.engine.openAlerts()).toEqual([]);
     } finally {
       r.cleanup();
@@ -45,6 +48,25 @@ suite('alerts on replayed real Pacemaker scenarios', () => {
       expect(lines).toContain('resolved PacemakerNodeOffline {"node":"n3"}');
       // n1 and n2 are never reported offline: n3's own view (everyone else offline) has no quorum.
       expect(lines.filter((l) => /NodeOffline \{"node":"n[12]"\}/.test(l))).toEqual([]);
+      expect(r.engine.openAlerts()).toEqual([]);
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  it('pcmk3-partition-node3 with the corosync probe too: links to n3 down and differing views, still NO split brain', async () => {
+    const r = await replayScenario('pcmk3-partition-node3', { probes: [pacemakerProbe as Probe, createCorosyncProbe({}) as Probe], rules: RULES, cluster: 'hwlab' });
+    try {
+      const lines = r.notifications.map(describe);
+      expect(lines.some((l) => /SplitBrain|ActiveTwice/.test(l)), lines.join('\n')).toBe(false);
+      // knet: every node's link 0 to the other side is down from ~2 s to the heal; n3 is alive, so this is a partition.
+      const links = r.notifications.filter((n) => n.alert.rule === 'CorosyncLinkDown' && n.kind === 'firing');
+      expect(links.map((n) => `${n.alert.labels['node']}->${n.alert.labels['peer']} ${n.alert.severity}`).sort(), lines.join('\n')).toEqual([
+        'n1->n3 critical', 'n2->n3 critical', 'n3->n1 critical', 'n3->n2 critical',
+      ]);
+      expect(lines.filter((l) => l.startsWith('resolved CorosyncLinkDown'))).toHaveLength(4);
+      // The views differ from the membership change (7.9 s) to the rejoin (heal + 2.9 s): a warning, not split brain.
+      expect(lines.filter((l) => l.includes('CorosyncMembershipViewsDiffer'))).toEqual(['firing CorosyncMembershipViewsDiffer', 'resolved CorosyncMembershipViewsDiffer']);
       expect(r.engine.openAlerts()).toEqual([]);
     } finally {
       r.cleanup();

@@ -6,7 +6,7 @@ import {
   computeAvailability,
   downClasses,
   slaPolicy,
-  type Acknowledgement,
+  type AlertAck,
   type Availability,
   type AvailabilityReport,
   type SlaPolicy,
@@ -186,16 +186,16 @@ describe('incident edges', () => {
   it('flags an incident cut at the window start, one cut at the end, and an open one', () => {
     const P = slaPolicy();
     const start = availabilityFromTransitions(tr([[-50, 'down'], [30, 'up']]), P, W, END);
-    expect(start.incidentList).toEqual([{ fromMs: 0, toMs: 30 * MIN, downMs: 30 * MIN, cutAtStart: true, cutAtEnd: false, open: false }]);
+    expect(start.incidentList).toEqual([{ fromMs: 0, toMs: 30 * MIN, downMs: 30 * MIN, cutAtStart: true, cutAtEnd: false, open: false, acknowledgedMs: null }]);
     const end = availabilityFromTransitions(tr([[0, 'up'], [990, 'down']]), P, W, 2000 * MIN);
-    expect(end.incidentList).toEqual([{ fromMs: 990 * MIN, toMs: END, downMs: 10 * MIN, cutAtStart: false, cutAtEnd: true, open: false }]);
+    expect(end.incidentList).toEqual([{ fromMs: 990 * MIN, toMs: END, downMs: 10 * MIN, cutAtStart: false, cutAtEnd: true, open: false, acknowledgedMs: null }]);
     const open = availabilityFromTransitions(tr([[0, 'up'], [600, 'down']]), P, W, 700 * MIN);
-    expect(open.incidentList).toEqual([{ fromMs: 600 * MIN, toMs: 700 * MIN, downMs: 100 * MIN, cutAtStart: false, cutAtEnd: false, open: true }]);
+    expect(open.incidentList).toEqual([{ fromMs: 600 * MIN, toMs: 700 * MIN, downMs: 100 * MIN, cutAtStart: false, cutAtEnd: false, open: true, acknowledgedMs: null }]);
   });
 
   it('an incident spanning maintenance reports its whole span and only its counted downtime', () => {
     const r = availabilityFromTransitions(tr([[0, 'up'], [100, 'down'], [400, 'up']]), slaPolicy({ maintenance: [win(200, 300)] }), W, END);
-    expect(r.incidentList).toEqual([{ fromMs: 100 * MIN, toMs: 400 * MIN, downMs: 200 * MIN, cutAtStart: false, cutAtEnd: false, open: false }]);
+    expect(r.incidentList).toEqual([{ fromMs: 100 * MIN, toMs: 400 * MIN, downMs: 200 * MIN, cutAtStart: false, cutAtEnd: false, open: false, acknowledgedMs: null }]);
   });
 
   it('gaps between given intervals count as unknown', () => {
@@ -260,23 +260,82 @@ describe('error budget and burn rate', () => {
   });
 });
 
-describe('MTTA', () => {
-  const t = tr([[0, 'up'], [100, 'down'], [110, 'up'], [500, 'down'], [540, 'up']]);
-  it('is the mean time to acknowledge over acknowledged alerts opened in the window', () => {
-    // (105-100) + (530-500) = 35 over 2 → 17.5; the unacknowledged one and the one opened after the window are left out.
-    const acks: Acknowledgement[] = [
-      { openedMs: 100 * MIN, acknowledgedMs: 105 * MIN },
-      { openedMs: 500 * MIN, acknowledgedMs: 530 * MIN },
-      { openedMs: 600 * MIN, acknowledgedMs: null },
-      { openedMs: 2000 * MIN, acknowledgedMs: 2001 * MIN },
-    ];
-    const r = availabilityFromTransitions(t, slaPolicy(), W, END, { acknowledgements: acks });
-    expect(r.mttaMs).toBe(17.5 * MIN);
-    expect(r.acknowledged).toBe(2);
+describe('MTTA: incident start to the first acknowledgement of an alert firing during it', () => {
+  // Incidents (minutes): A [100, 110), B [500, 540), C [900, now) when now is inside the window.
+  const t = tr([[0, 'up'], [100, 'down'], [110, 'up'], [500, 'down'], [540, 'up'], [900, 'down']]);
+  const a = (firing: number, ends: number | null, acked: number | null): AlertAck => ({
+    firingMs: firing * MIN,
+    endsMs: ends === null ? null : ends * MIN,
+    ackedMs: acked === null ? null : acked * MIN,
   });
-  it('is null without acknowledgement times', () => {
-    expect(availabilityFromTransitions(t, slaPolicy(), W, END).mttaMs).toBeNull();
-  });
+  interface AckCase {
+    name: string;
+    alerts: AlertAck[];
+    nowMin?: number;
+    window?: [number, number];
+    /** MTTA in minutes, acknowledged incidents, each incident's first ack (minutes) in order. */
+    want: { mtta: number | null; acked: number; firstAcks: (number | null)[] };
+  }
+  const cases: AckCase[] = [
+    { name: 'no alerts: nothing acknowledged', alerts: [], want: { mtta: null, acked: 0, firstAcks: [null, null, null] } },
+    {
+      name: 'one ack per incident: (105-100) + (530-500) + (905-900) = 40 over 3',
+      alerts: [a(101, 112, 105), a(502, 545, 530), a(901, null, 905)],
+      want: { mtta: 40 / 3, acked: 3, firstAcks: [105, 530, 905] },
+    },
+    {
+      name: 'the first of several acks counts: min(108, 103) - 100 = 3',
+      alerts: [a(100, 120, 108), a(102, 109, 103)],
+      want: { mtta: 3, acked: 1, firstAcks: [103, null, null] },
+    },
+    {
+      name: 'an unacknowledged alert acknowledges nothing',
+      alerts: [a(100, 110, null), a(500, 540, 520)],
+      want: { mtta: 20, acked: 1, firstAcks: [null, 520, null] },
+    },
+    {
+      name: 'an alert that ended before or fired after the incident does not overlap it (half-open ranges)',
+      // [90, 100) ends as A begins; [110, 130) fires as A ends; [495, 505) overlaps B: 507 - 500 = 7.
+      alerts: [a(90, 100, 95), a(110, 130, 111), a(495, 505, 507)],
+      want: { mtta: 7, acked: 1, firstAcks: [null, 507, null] },
+    },
+    {
+      name: 'acknowledged before the incident began (alert already firing): 0; acknowledged after it ended: counts',
+      // A: alert firing since 80, acked at 90 → 0. B: alert fired at 530, acked at 600 after B ended → 100.
+      alerts: [a(80, 200, 90), a(530, 650, 600)],
+      want: { mtta: 50, acked: 2, firstAcks: [90, 600, null] },
+    },
+    {
+      name: 'a still-firing alert (no end) overlaps every later incident',
+      // Fired at 50, acked at 60: A, B and C all count 0.
+      alerts: [a(50, null, 60)],
+      want: { mtta: 0, acked: 3, firstAcks: [60, 60, 60] },
+    },
+    {
+      name: 'an incident cut at the window start is not counted in MTTA (its start is in an earlier window)',
+      // Window [105, 1000): A is [105, 110), cut; ack 107 recorded but not counted. B: 510 - 500 = 10.
+      window: [105, 1000],
+      alerts: [a(100, 110, 107), a(500, 540, 510)],
+      want: { mtta: 10, acked: 1, firstAcks: [107, 510, null] },
+    },
+    {
+      name: 'an open incident (now = 950): acked at 930 → 30',
+      nowMin: 950,
+      alerts: [a(905, null, 930)],
+      want: { mtta: 30, acked: 1, firstAcks: [null, null, 930] },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const w = c.window === undefined ? W : win(c.window[0], c.window[1]);
+      const now = c.nowMin === undefined ? END : c.nowMin * MIN;
+      const r = availabilityFromTransitions(t, slaPolicy(), w, now, { alerts: c.alerts });
+      if (c.want.mtta === null) expect(r.mttaMs).toBeNull();
+      else expect((r.mttaMs ?? NaN) / MIN).toBeCloseTo(c.want.mtta, 9);
+      expect(r.acknowledged).toBe(c.want.acked);
+      expect(r.incidentList.map((i) => (i.acknowledgedMs === null ? null : i.acknowledgedMs / MIN))).toEqual(c.want.firstAcks);
+    });
+  }
 });
 
 describe('policy', () => {

@@ -50,7 +50,7 @@ describe.skipIf(missing.length > 0)(suiteTitle('collector → snmp-trap notifier
 
   it('the split fires VrrpSplitBrain: snmptrapd logs hawatchAlertFiring with rule and summary, and the split-brain notification', async () => {
     await pushAt(DURING_SPLIT_MS);
-    // VrrpSplitBrain holds for 2 s before it fires; the collector evaluates every second.
+    // VrrpSplitBrain holds for its `for` (1 s) before it fires; the collector evaluates at once when it is due.
     await trapd.waitFor(/hawatchAlertFiring\t/, 15_000);
     const [fired] = logged(trapd, 'hawatchAlertFiring');
     expect(fired).toContain('HAWATCH-MIB::hawatchNotifyRule.0 = STRING: VrrpSplitBrain');
