@@ -71,8 +71,11 @@ export const AlertingConfig = Type.Object(
   {
     /** Labels that make a notification group; `...` alone groups by every label (one alert per group). */
     groupBy: Type.Array(Type.Union([LabelName, Type.Literal('...')]), { default: ['cluster', 'alertname'], maxItems: 16 }),
-    /** How long a new group collects alerts before its first notification. */
-    groupWaitSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
+    /**
+     * How long a new group collects alerts before its first notification. Shorter than Alertmanager's 30 s: the
+     * rules already wait out their own `for`, and a node fault's warnings arrive within a few seconds of each other.
+     */
+    groupWaitSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 10 }),
     /** The same for a group with a critical alert in it: a split brain must page at once. */
     groupWaitCriticalSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 0 }),
     /** A firing alert that nobody acknowledged is sent again this often. */

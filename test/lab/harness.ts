@@ -251,6 +251,9 @@ export const startCollector = async (dir: string, host: string, port: number, we
       'delivery:',
       '  backoffInitialSeconds: 0.2',
       '  backoffMaxSeconds: 2',
+      // The lab measures detection: every page goes out at once, not after a warning group's wait (default 10 s).
+      'alerting:',
+      '  groupWaitSeconds: 0',
       '',
     ].join('\n'),
   );

@@ -4,6 +4,7 @@
 // Run: npm run build && npx vitest run -c vitest.lab.config.ts (as root). See test/lab/README.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync } from 'node:fs';
+import { vrrpSplitBrain } from '../../collector/alerts/rules/vrrp.js';
 import { join } from 'node:path';
 import {
   formatTable, labRequired, labSkipReason, Lab, transitions, waitFor, type Measurement,
@@ -31,7 +32,10 @@ const holdsVip = async (n: 'a' | 'b') => new RegExp(`node-${n} .*vip=yes`).test(
 
 interface ApiAlert { Id: string; Rule: string; AlertStatus: string; Labels: Record<string, string>; Summary: string; StartsAt: string; Evidence: { Node: string; Says: string }[] }
 const apiAlerts = async (): Promise<ApiAlert[]> => (await lab.collector.api<{ Members: ApiAlert[] }>('/api/v1/Alerts')).Members;
-const openAlerts = async () => (await apiAlerts()).filter((a) => a.AlertStatus === 'pending' || a.AlertStatus === 'firing');
+// Open problems: info alerts (a failover happened) stay open for a while by design, and the scenarios themselves
+// move MASTER back and forth often enough that VrrpFlapping (4 changes in 10 min) rightly fires during the run.
+const openAlerts = async () =>
+  (await apiAlerts()).filter((a) => (a.AlertStatus === 'pending' || a.AlertStatus === 'firing') && a.Severity !== 'info' && a.Rule !== 'VrrpFlapping');
 
 /** The nodes the collector's model shows as MASTER for the VRID. */
 const modelMasters = async (): Promise<string[]> => {
@@ -45,7 +49,9 @@ const healthy = async () => {
   for (const n of ['a', 'b']) await ka(['start', n]);
   await waitFor('node-a sole VIP holder, node-b BACKUP', async () => (/node-a .*state=MASTER vip=yes\n.*node-b .*state=BACKUP vip=no/.test(await status()) ? true : undefined), 30_000, 250);
   await waitFor('model: node-a the only MASTER', async () => (JSON.stringify(await modelMasters()) === '["node-a"]' ? true : undefined), 30_000, 250);
-  await waitFor('no open alert', async () => ((await openAlerts()).length === 0 ? true : undefined), 40_000, 250);
+  await waitFor('no open alert', async () => ((await openAlerts()).length === 0 ? true : undefined), 40_000, 250).catch(async (e: unknown) => {
+    throw new Error(`${String(e)}: ${JSON.stringify((await openAlerts()).map((a) => a.Summary))}`);
+  });
 };
 
 /** A random wait of up to one probe interval, so that faults do not always land at the same point of the agents' cycles. */
@@ -116,7 +122,7 @@ describe.skipIf(SKIP !== null)(`keepalived lab: real keepalived, agents in the n
       `/api/v1/Clusters/${CLUSTER}/Events?$expand=.&$filter=${encodeURIComponent("Kind eq 'vrrp_instance' and Node eq 'node-b'")}`,
     );
     expect(JSON.stringify(events.Members)).toContain('MASTER');
-    // keepalived takes 2-3 s to exit after SIGTERM; watch long enough for a split-brain alert's `for` (2 s) to pass.
+    // keepalived takes 2-3 s to exit after SIGTERM; watch long enough for a split-brain alert's `for` (1 s) to pass, twice over.
     await sleep(8_000);
     const healStart = Date.now();
     await healthy(); // restarts keepalived on node-a, which preempts (priority 150)
@@ -141,7 +147,7 @@ describe.skipIf(SKIP !== null)(`keepalived lab: real keepalived, agents in the n
     await waitFor('both nodes hold the VIP', async () => ((await holdsVip('a')) && (await holdsVip('b')) ? true : undefined), 20_000, 50);
     const page = await firstPage('VrrpSplitBrain', 'firing', t0, 30_000);
     const bMaster = onset('b', 'MASTER', t0) ?? null;
-    results.push({ scenario: `2 split brain (${mode})`, what: 'VrrpSplitBrain firing', faultMs: t0, onsetMs: bMaster, pagedMs: page.atMs, forMs: 2_000 });
+    results.push({ scenario: `2 split brain (${mode})`, what: 'VrrpSplitBrain firing', faultMs: t0, onsetMs: bMaster, pagedMs: page.atMs, forMs: vrrpSplitBrain.forMs });
     expect(page.labels).toMatchObject({ alertname: 'VrrpSplitBrain', severity: 'critical', cluster: CLUSTER, vrid: VRID });
     expect(page.summary).toContain('node-a');
     expect(page.summary).toContain('node-b');
@@ -193,7 +199,7 @@ describe.skipIf(SKIP !== null)(`keepalived lab: real keepalived, agents in the n
     const bMaster = onset('b', 'MASTER', t0) ?? null;
     const split = await firstPage('VrrpSplitBrain', 'firing', t0, 30_000).catch(() => null);
     const nonMaster = await firstPage('VrrpVipOnNonMaster', 'firing', t0, 30_000).catch(() => null);
-    if (split) results.push({ scenario: '4 crash (SIGKILL)', what: 'VrrpSplitBrain firing', faultMs: t0, onsetMs: bMaster, pagedMs: split.atMs, forMs: 2_000 });
+    if (split) results.push({ scenario: '4 crash (SIGKILL)', what: 'VrrpSplitBrain firing', faultMs: t0, onsetMs: bMaster, pagedMs: split.atMs, forMs: vrrpSplitBrain.forMs });
     if (nonMaster) results.push({ scenario: '4 crash (SIGKILL)', what: 'VrrpVipOnNonMaster firing', faultMs: t0, onsetMs: bMaster, pagedMs: nonMaster.atMs, forMs: 5_000 });
     expect(split ?? nonMaster).not.toBeNull();
     if (split) {

@@ -93,7 +93,7 @@ const splitBrain = (over: Partial<EngineAlert> = {}): EngineAlert => makeAlert(o
 
 describe('grouping', () => {
   it('batches one group into one webhook message after groupWait; groupKey, groupLabels and commonLabels are the group\'s', async () => {
-    const r = await rig();
+    const r = await rig(settings({ groupWaitMs: 30_000 }));
     const a1 = probeFailing('n1');
     const a2 = probeFailing('n2');
     const other = probeFailing('n1', { fingerprint: 'fp-stale-n1', rule: 'AgentStale', labels: { node: 'n1' } });
@@ -242,9 +242,9 @@ describe('repeat, acknowledge, resolve', () => {
 describe('the alerting: config block', () => {
   it('has defaults: group by cluster and alertname, 30 s wait (0 for critical), 4 h repeat, the built-in inhibit rules', () => {
     const c = validateConfig(CollectorConfig, {}, 'collector.yaml');
-    expect(c.alerting).toEqual({ groupBy: ['cluster', 'alertname'], groupWaitSeconds: 30, groupWaitCriticalSeconds: 0, repeatIntervalSeconds: 14_400 });
+    expect(c.alerting).toEqual({ groupBy: ['cluster', 'alertname'], groupWaitSeconds: 10, groupWaitCriticalSeconds: 0, repeatIntervalSeconds: 14_400 });
     const s = alertingSettings(c.alerting);
-    expect(s).toMatchObject({ groupWaitMs: 30_000, groupWaitCriticalMs: 0, repeatIntervalMs: 14_400_000, lateEvidenceMs: undefined });
+    expect(s).toMatchObject({ groupWaitMs: 10_000, groupWaitCriticalMs: 0, repeatIntervalMs: 14_400_000, lateEvidenceMs: undefined });
     expect(s.inhibitRules.map((r) => r.name)).toEqual(['node-down', 'quorum-lost-resources', 'quorum-lost-info']);
   });
 

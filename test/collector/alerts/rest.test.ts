@@ -74,7 +74,7 @@ describe('AlertService and Silences', () => {
       Id: 'AlertService',
       Alerts: { '@odata.id': '/api/v1/Alerts' },
       Silences: { '@odata.id': '/api/v1/AlertService/Silences' },
-      Grouping: { GroupBy: ['cluster', 'alertname'], GroupWaitSeconds: 30, GroupWaitCriticalSeconds: 0, RepeatIntervalSeconds: 14_400 },
+      Grouping: { GroupBy: ['cluster', 'alertname'], GroupWaitSeconds: 10, GroupWaitCriticalSeconds: 0, RepeatIntervalSeconds: 14_400 },
       LateEvidenceSeconds: null,
     });
     expect(svc.body['InhibitRules'].map((r: Json) => r.Name)).toEqual(['node-down', 'quorum-lost-resources', 'quorum-lost-info']);
