@@ -54,7 +54,7 @@ export const startAgent = async (config: AgentConfig, deps: AgentDeps): Promise<
     outbox,
     url: config.collector.url,
     token: token ?? '',
-    fetch: deps.fetch ?? globalThis.fetch,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
     now,
     random: deps.random ?? Math.random,
     logger: log,

@@ -3,6 +3,7 @@
 // acknowledged it (2xx) or refused it for good (dead letter); anything that a later attempt can fix (outage,
 // overload, timeout, a bad token) keeps the batch and retries with capped, fully jittered exponential backoff.
 import type { BatchHeader, Outbox, OutboxLogger, SealedBatch } from './outbox.js';
+import { httpPost, type PostFetch, type PostResponse } from './lib/http-post.js';
 
 export const INGEST_PATH = '/api/v1/ingest';
 
@@ -15,7 +16,8 @@ export interface PusherOptions {
   /** Collector base URL, e.g. http://collector:9470 */
   url: string;
   token: string;
-  fetch?: typeof globalThis.fetch;
+  /** Defaults to `httpPost` (node:http); globalThis.fetch works too. */
+  fetch?: PostFetch;
   now: () => number;
   /** In [0, 1); drives the backoff jitter. */
   random: () => number;
@@ -96,7 +98,7 @@ export class Pusher {
   };
 
   constructor(opts: PusherOptions) {
-    this.o = { ...opts, fetch: opts.fetch ?? globalThis.fetch, maxBatchBytes: opts.maxBatchBytes };
+    this.o = { ...opts, fetch: opts.fetch ?? httpPost, maxBatchBytes: opts.maxBatchBytes };
     this.endpoint = `${opts.url.replace(/\/+$/, '')}${INGEST_PATH}`;
   }
 
@@ -206,7 +208,7 @@ export class Pusher {
 
   private async send(batch: SealedBatch): Promise<Verdict> {
     this.s.sent++;
-    let res: Response;
+    let res: PostResponse;
     try {
       res = await this.o.fetch(this.endpoint, {
         method: 'POST',

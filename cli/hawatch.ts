@@ -2,17 +2,16 @@
 // The one hawatch command: collector, agent, demo, parse, probe. Each subcommand has --help.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfigFile, validateConfig } from '../common/config-file.js';
-import { createLogger } from '../common/logger.js';
-import { CollectorConfig } from '../collector/config.js';
-import { startCollector } from '../collector/main.js';
-import { AgentConfig } from '../agent/config.js';
-import { startAgent, AGENT_VERSION } from '../agent/main.js';
+import { AGENT_VERSION } from '../common/version.js';
 import { PARSE_SOURCES, PROBES } from '../agent/probes/index.js';
-import { exec, execStream } from '../agent/lib/exec.js';
-import { Scheduler } from '../agent/scheduler.js';
-import { runDemo, DEFAULT_SCENARIO } from './demo.js';
-import { parseReportTime, runSlaReportCli, type SlaReportCliOptions } from '../collector/report/cli.js';
+import type { SlaReportCliOptions } from '../collector/report/cli.js';
+// Everything else is imported by the subcommand that needs it: the agent runs on every cluster node, and the
+// collector's modules (fastify, net-snmp, prom-client, the SLA code) would cost it tens of MB it never uses.
+
+/** The subcommand on the command line (`help X` counts as X), so that only its help needs its modules. */
+const words = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const subcommand = words[0] === 'help' ? words[1] : words[0];
+const demoDefault = subcommand === 'demo' ? (await import('./demo.js')).DEFAULT_SCENARIO : undefined;
 
 const hostPort = (v: string): string => {
   if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):[0-9]{1,5}$/.test(v)) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9470');
@@ -26,8 +25,8 @@ const positive = (v: string): number => {
 
 /** Print a config problem as the operator needs it (file, key, reason) and exit non-zero. */
 const fail = (e: unknown): never => {
-  if (e instanceof ConfigError) process.stderr.write(`hawatch: ${e.message}\n`);
-  else process.stderr.write(`hawatch: ${(e as Error).message ?? String(e)}\n`);
+  // A ConfigError's message already names the file, the key and the reason.
+  process.stderr.write(`hawatch: ${(e as Error).message ?? String(e)}\n`);
   process.exit(2);
 };
 
@@ -60,6 +59,10 @@ program
   .action(async (opts: { config?: string; dataDir?: string; httpListen?: string; snmpListen?: string }) => {
     const file = opts.config ?? '(no config file)';
     try {
+      const { loadConfigFile, validateConfig } = await import('../common/config-file.js');
+      const { createLogger } = await import('../common/logger.js');
+      const { CollectorConfig } = await import('../collector/config.js');
+      const { startCollector } = await import('../collector/main.js');
       const raw = opts.config ? loadConfigFile(CollectorConfig, opts.config) : validateConfig(CollectorConfig, {}, file);
       if (opts.dataDir) raw.dataDir = opts.dataDir;
       if (opts.httpListen) raw.http.listen = opts.httpListen;
@@ -84,7 +87,12 @@ program
   .action(async (opts: { config?: string; collector?: string; token?: string }) => {
     const file = opts.config ?? '(no config file)';
     try {
+      const { ConfigError, loadConfigFile, validateConfig } = await import('../common/config-file.js');
       if (!opts.config) throw new ConfigError(file, ['--config is required: the agent needs at least `cluster:` (see README)']);
+      const { createLogger } = await import('../common/logger.js');
+      const { AgentConfig } = await import('../agent/config.js');
+      const { startAgent } = await import('../agent/main.js');
+      const { exec, execStream } = await import('../agent/lib/exec.js');
       const raw = loadConfigFile(AgentConfig, opts.config);
       if (opts.collector) raw.collector.url = opts.collector;
       if (opts.token) raw.collector.token = opts.token;
@@ -99,16 +107,17 @@ program
 program
   .command('demo')
   .description('run a collector with simulated nodes whose agents replay real recorded cluster outputs')
-  .option('--scenario <name>', 'recorded scenario to replay (see --list)', DEFAULT_SCENARIO)
+  .option('--scenario <name>', 'recorded scenario to replay (see --list)', demoDefault)
   .option('--list', 'list the scenarios and exit')
   .option('--speed <n>', 'replay speed (2 = twice as fast as recorded)', positive, 1)
   .option('--http-listen <host:port>', 'collector HTTP address', hostPort, '127.0.0.1:9470')
   .option('--snmp-listen <host:port>', 'collector SNMP address', hostPort, '127.0.0.1:1161')
   .option('--data-dir <dir>', 'keep the demo database here (default: a fresh temporary folder)')
   .option('--once', 'play the scenario once and exit (default: loop until Ctrl-C)')
-  .action(async (opts: { scenario: string; list?: boolean; speed: number; httpListen: string; snmpListen: string; dataDir?: string; once?: boolean }) => {
+  .action(async (opts: { scenario?: string; list?: boolean; speed: number; httpListen: string; snmpListen: string; dataDir?: string; once?: boolean }) => {
     try {
-      await runDemo({ ...opts, list: opts.list === true, once: opts.once === true, out: process.stdout });
+      const { runDemo, DEFAULT_SCENARIO } = await import('./demo.js');
+      await runDemo({ ...opts, scenario: opts.scenario ?? DEFAULT_SCENARIO, list: opts.list === true, once: opts.once === true, out: process.stdout });
     } catch (e) {
       fail(e);
     }
@@ -147,6 +156,9 @@ program
     const d = PROBES[name];
     if (!d) return fail(new Error(`unknown probe ${name}`));
     const probe = d.create({});
+    const { createLogger } = await import('../common/logger.js');
+    const { exec } = await import('../agent/lib/exec.js');
+    const { Scheduler } = await import('../agent/scheduler.js');
     const logger = createLogger('hawatch-probe', 'warn');
     const scheduler = new Scheduler([{ probe, intervalMs: 1_000, timeoutMs: opts.timeout * 1000 }], {
       exec,
@@ -180,6 +192,7 @@ program
       .option('--now <time>', 'evaluate as of this time instead of the current one (reproducible reports)')
       .action(async (opts: SlaReportCliOptions & { now?: string }) => {
         try {
+          const { parseReportTime, runSlaReportCli } = await import('../collector/report/cli.js');
           const now = opts.now === undefined ? Date.now : () => parseReportTime(opts.now as string, opts.timeZone ?? 'UTC', Date.now(), '--now');
           const r = await runSlaReportCli(opts, { now, env: process.env });
           for (const n of r.notes) process.stderr.write(`hawatch report: note: ${n}\n`);
