@@ -140,14 +140,16 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     // Notifications go through the dispatcher (after every evaluation), which keeps a durable log of what it sent.
     lateEvidence: { staleAfterIntervals: config.agents.staleAfterIntervals, ...(alerting.lateEvidenceMs === undefined ? {} : { fixedMs: alerting.lateEvidenceMs }) },
   });
-  // Rules run after pushes change the model (at most every EVALUATE_MIN_MS) and on a timer, which is what
-  // turns a silent agent stale and a pending alert firing when no push arrives.
+  // Rules run after pushes change the model (at once, then at most every EVALUATE_MIN_MS under a stream of pushes)
+  // and on a timer, which is what turns a silent agent stale and a pending alert firing when no push arrives.
   const EVALUATE_MIN_MS = 100;
   const EVALUATE_EVERY_MS = 1_000;
   let evalTimer: NodeJS.Timeout | undefined;
   let dueTimer: NodeJS.Timeout | undefined;
+  let lastEvaluated = Number.NEGATIVE_INFINITY; // performance.now(): the throttle runs on real time, whatever now() is
   const evaluate = () => {
     evalTimer = undefined;
+    lastEvaluated = performance.now();
     clearTimeout(dueTimer);
     dueTimer = undefined;
     try {
@@ -178,7 +180,9 @@ export const startCollector = async (config: CollectorConfig, deps: CollectorDep
     }
   };
   const evaluateSoon = () => {
-    evalTimer ??= setTimeout(evaluate, EVALUATE_MIN_MS);
+    // Leading edge: the first push after a quiet spell is evaluated at once (it may be a split brain); a burst
+    // of pushes is folded into one evaluation per EVALUATE_MIN_MS.
+    evalTimer ??= setTimeout(evaluate, Math.max(0, lastEvaluated + EVALUATE_MIN_MS - performance.now()));
   };
   const evalTick = setInterval(evaluate, EVALUATE_EVERY_MS);
   evalTick.unref();
