@@ -121,7 +121,8 @@ start_holder() {
   ip netns exec "$ns" unshare --mount --uts --pid --fork --mount-proc --propagation private -- /bin/bash -ec "
     hostname node-$n
     mount --bind '$d/run' /run
-    mount --bind '$d/tmp' /tmp
+    $(repo_into_node_tmp "$d/tmp")
+    mount --rbind '$d/tmp' /tmp
     mount --bind '$d/etc-keepalived' /etc/keepalived
     trap 'exit 0' TERM
     while :; do sleep 3600 & wait \$! || true; done" </dev/null >>"$d/holder.log" 2>&1 &

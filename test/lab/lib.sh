@@ -100,3 +100,16 @@ sweep_orphans() {
     remove_lab_dir "$d"
   done
 }
+
+# The node's /tmp is its own. A checkout under /tmp (CI may clone there) would vanish inside the node, and with it the
+# hawatch the agents run: print the mount command that binds it back, for a holder's script (before /tmp is bound).
+repo_into_node_tmp() { # NODE_TMP_DIR
+  local repo
+  repo=$(cd "$HERE/../.." && pwd)
+  case $repo in
+    /tmp/*)
+      mkdir -p "$1/${repo#/tmp/}"
+      printf "mount --bind '%s' '%s'\n" "$repo" "$1/${repo#/tmp/}"
+      ;;
+  esac
+}

@@ -106,7 +106,8 @@ start_holder() {
     mount --bind '$d/var-log-pacemaker' /var/log/pacemaker
     mount -t tmpfs -o mode=1777,size=256m hwl9-shm /dev/shm
     mount --bind '$d/run' /run
-    mount --bind '$d/tmp' /tmp
+    $(repo_into_node_tmp "$d/tmp")
+    mount --rbind '$d/tmp' /tmp
     trap 'exit 0' TERM
     while :; do sleep 3600 & wait \$! || true; done" </dev/null >>"$d/holder.log" 2>&1 &
   u=$!
