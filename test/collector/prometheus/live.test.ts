@@ -12,6 +12,7 @@ import { parseDrbdEvents2, parseProcDrbd } from '../../../agent/probes/drbd/pars
 import type { DrbdReport, Observation, PushBatch } from '../../../agent/protocol/index.js';
 import { freePort, startCli, stopAll, waitFor, type Proc } from '../../helpers/processes.js';
 import { dashboardQueries, ROOT, RULES_FILE, ruleQueries, type Query } from './queries.js';
+import { SHARED_FIXTURES } from '../../helpers/shared-fixtures.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -20,7 +21,7 @@ const title = (t: string) => (missing.length ? `${t} (skipped: ${missing.join(',
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'probes');
 // DRBD outputs are third-party captures kept outside the repo (see test/fixtures/probes/drbd/PROVENANCE.md).
-const SHARED_DRBD = join(process.env['HAWATCH_SHARED_FIXTURES'] ?? join(ROOT, '..', 'shared', 'fixtures'), 'drbd');
+const SHARED_DRBD = join(SHARED_FIXTURES, 'drbd');
 const hasDrbd = existsSync(join(SHARED_DRBD, 'events2', 'drbd-utils__events2-sync.test'));
 
 interface Demo {

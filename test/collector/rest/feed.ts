@@ -19,11 +19,12 @@ import { parseDrbdStatusJson } from '../../../agent/probes/drbd/parse.js';
 import { drbdSamples, drbdStates } from '../../../agent/probes/drbd/observe.js';
 import type { Observation, PushBatch } from '../../../agent/protocol/index.js';
 import type { Probe } from '../../../agent/probes/types.js';
+import { SHARED_FIXTURES } from '../../helpers/shared-fixtures.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const SCENARIOS = join(ROOT, 'demo', 'scenarios');
 export const PCMK_FIXTURES = join(ROOT, 'test', 'fixtures', 'probes', 'pacemaker');
-export const SHARED_FIXTURES = process.env['HAWATCH_SHARED_FIXTURES'] ?? join(ROOT, '..', 'shared', 'fixtures');
+export { SHARED_FIXTURES };
 
 // Long enough that no fed agent turns stale while the tests run (stale data would drop out of the views).
 const INTERVAL_MS = 3_600_000;

@@ -12,6 +12,7 @@ import type { IscsiReport } from '../../../agent/protocol/iscsi.js';
 import type { VrrpReport } from '../../../agent/protocol/vrrp.js';
 import { loadTimeline, type Timeline } from '../../../demo/timeline.js';
 import { SCENARIOS_DIR } from '../../helpers/replay.js';
+import { SHARED_FIXTURES } from '../../helpers/shared-fixtures.js';
 
 export const SPLIT_SCENARIO = 'vrrp-split-brain-port';
 /** Scenario time in the split: node-b MASTER with the VIP since +3088 ms, node-a still MASTER with it; heal at +11501. */
@@ -26,7 +27,7 @@ export const vrrpAt = (timeline: Timeline, node: string, t: number): VrrpReport 
 
 // ---- shared DRBD and iSCSI fixtures ---------------------------------------------------------------------------------
 
-export const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+export const SHARED = SHARED_FIXTURES;
 const FILES = {
   drbdJson: join(SHARED, 'drbd', 'status-json', 'ha_cluster_exporter__drbdsetup-status-json.json'),
   drbdSync: join(SHARED, 'drbd', 'proc_drbd', 'ganeti__proc_drbd84_sync.txt'),

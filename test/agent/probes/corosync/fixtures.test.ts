@@ -15,8 +15,9 @@ import {
   type QuorumtoolOutput,
 } from '../../../../agent/probes/corosync/parse.js';
 import type { ParseResult } from '../../../../agent/lib/errors.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const CORO = join(SHARED, 'corosync');
 const HAVE_SHARED = existsSync(CORO);
 const SKIP = HAVE_SHARED ? '' : ` (skipped: ${CORO} not found; set HAWATCH_SHARED_FIXTURES)`;

@@ -10,12 +10,13 @@ import Value from 'typebox/value';
 import type { Exec } from '../../../../agent/lib/exec.js';
 import { CorosyncReport } from '../../../../agent/protocol/corosync.js';
 import { createCorosyncProbe } from '../../../../agent/probes/corosync/index.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..', '..', '..');
 const DIR = join(ROOT, 'test', 'fixtures', 'probes', 'corosync');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 
 interface Run {
   argv: string[];

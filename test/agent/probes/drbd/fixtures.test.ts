@@ -9,8 +9,9 @@ import { DrbdReport, type DrbdResource } from '../../../../agent/protocol/drbd.j
 import { parseDrbdEvents2, parseDrbdStatusJson, parseProcDrbd } from '../../../../agent/probes/drbd/parse.js';
 import { DRBD_METRICS, drbdSamples, drbdStates } from '../../../../agent/probes/drbd/observe.js';
 import type { ParseResult } from '../../../../agent/lib/errors.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const DIR = join(SHARED, 'drbd');
 const HAVE = existsSync(DIR);
 const SKIP = HAVE ? '' : ` (skipped: ${DIR} not found; set HAWATCH_SHARED_FIXTURES)`;

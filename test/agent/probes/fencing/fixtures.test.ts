@@ -9,8 +9,9 @@ import { ObjectState, Sample } from '../../../../agent/protocol/index.js';
 import { FencingReport } from '../../../../agent/protocol/fencing.js';
 import { parseSbdDump, parseSbdList, parseStonithHistory } from '../../../../agent/probes/fencing/parse.js';
 import { FENCING_METRICS, fencingSamples, fencingStates } from '../../../../agent/probes/fencing/observe.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const SBD = join(SHARED, 'sbd');
 const HAVE = existsSync(SBD);
 const ls = (d: string, re: RegExp) => (existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).filter((f) => re.test(f)).sort() : []);

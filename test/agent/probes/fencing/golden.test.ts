@@ -9,9 +9,10 @@ import { parseSbdDump, parseSbdList, parseStonithHistory } from '../../../../age
 import { fencingSamples, fencingStates } from '../../../../agent/probes/fencing/observe.js';
 import { createFencingProbe } from '../../../../agent/probes/fencing/probe.js';
 import { DIR, fresh, replay } from './replay.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const read = (p: string) => readFileSync(join(DIR, p), 'utf8');
 
 const history = (p: string) => {

@@ -19,8 +19,9 @@ import {
   type ClStatusRun,
 } from '../../../../agent/probes/heartbeat/index.js';
 import type { HeartbeatReport } from '../../../../agent/protocol/heartbeat.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const HB = join(SHARED, 'heartbeat');
 const HAVE_SHARED = existsSync(join(HB, 'index.json'));
 const SKIP = HAVE_SHARED ? '' : ` (skipped: ${HB} not found; set HAWATCH_SHARED_FIXTURES)`;

@@ -11,11 +11,12 @@ import Value from 'typebox/value';
 import { HeartbeatReport } from '../../../../agent/protocol/heartbeat.js';
 import { buildHeartbeatReport, heartbeatSamples, heartbeatStates } from '../../../../agent/probes/heartbeat/index.js';
 import { HB_GOLDEN, hbCase, hbCases, hbRuns } from './cases.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..', '..', '..');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 
 const provenance = [...readFileSync(join(HB_GOLDEN, 'PROVENANCE.md'), 'utf8').matchAll(/^\| `([^`]+)` \| `([^`]+)` \| `([^`]+)` \| `([0-9a-f]{64})` \|/gm)].map((m) => ({
   case: m[1]!,

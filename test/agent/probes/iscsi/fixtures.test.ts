@@ -8,8 +8,9 @@ import Value from 'typebox/value';
 import { IscsiReport } from '../../../../agent/protocol/iscsi.js';
 import { parseIscsiadmNode, parseIscsiadmSession } from '../../../../agent/probes/iscsi/parse.js';
 import { iscsiSamples, iscsiStates } from '../../../../agent/probes/iscsi/observe.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const DIR = join(SHARED, 'iscsi');
 const HAVE = existsSync(DIR);
 const HAVE_COLLECTED = existsSync(join(DIR, 'collected'));

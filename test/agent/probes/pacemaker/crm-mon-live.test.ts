@@ -10,8 +10,9 @@ import { CRM_MON_ARGV } from '../../../../agent/probes/pacemaker/probe.js';
 import { parseCrmMonXml } from '../../../../agent/probes/pacemaker/parse.js';
 import { pacemakerStates } from '../../../../agent/probes/pacemaker/observe.js';
 import type { PacemakerRunning } from '../../../../agent/protocol/pacemaker.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const CRM_MON = ['/usr/sbin/crm_mon', '/usr/bin/crm_mon'].find((p) => existsSync(p));
 const HAVE = CRM_MON !== undefined && existsSync(join(SHARED, 'pacemaker', 'sim'));
 const WHY = CRM_MON === undefined ? 'crm_mon not installed' : `shared fixtures not found at ${SHARED}`;

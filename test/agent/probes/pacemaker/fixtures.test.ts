@@ -8,8 +8,9 @@ import { ObjectState, Sample } from '../../../../agent/protocol/index.js';
 import { PacemakerReport, type PacemakerRunning } from '../../../../agent/protocol/pacemaker.js';
 import { parseCrmMonXml } from '../../../../agent/probes/pacemaker/parse.js';
 import { PACEMAKER_METRICS, pacemakerSamples, pacemakerStates } from '../../../../agent/probes/pacemaker/observe.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const HAVE_SHARED = existsSync(join(SHARED, 'pacemaker'));
 const SKIP_MSG = `(skipped: shared fixtures not found at ${SHARED}; set HAWATCH_SHARED_FIXTURES)`;
 // Collected (third-party) files are never copied into the repo: without them their tests are skipped.

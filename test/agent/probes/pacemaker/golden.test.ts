@@ -7,11 +7,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCrmMonXml } from '../../../../agent/probes/pacemaker/parse.js';
 import { pacemakerSamples, pacemakerStates } from '../../../../agent/probes/pacemaker/observe.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIR = join(HERE, '..', '..', '..', 'fixtures', 'probes', 'pacemaker');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 
 const cases = readdirSync(DIR)
   .filter((d) => statSync(join(DIR, d)).isDirectory())

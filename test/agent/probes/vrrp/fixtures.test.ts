@@ -20,10 +20,11 @@ import {
 import { vrrpReportFrom } from '../../../../agent/probes/vrrp/report.js';
 import { vrrpSamples, vrrpStates } from '../../../../agent/probes/vrrp/observe.js';
 import { isIpSample, loadVrrpTimeline, recordingsAt, type VrrpTimeline } from './helpers.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LAB = join(HERE, '..', '..', '..', 'fixtures', 'probes', 'vrrp', 'lab-capture');
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 const KA = join(SHARED, 'keepalived');
 const TL = join(SHARED, 'timelines');
 const HAVE_KA = existsSync(KA);

@@ -11,12 +11,13 @@ import { VrrpReport } from '../../../../agent/protocol/vrrp.js';
 import { vrrpReportFrom } from '../../../../agent/probes/vrrp/report.js';
 import { recordingsOf } from './helpers.js';
 import { vrrpSamples, vrrpStates } from '../../../../agent/probes/vrrp/observe.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..', '..', '..');
 const DIR = join(ROOT, 'test', 'fixtures', 'probes', 'vrrp');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+const SHARED = SHARED_FIXTURES;
 /** Folders that are not cases: the capture script and the raw capture the lab cases were copied from. */
 const NOT_CASES = new Set(['lab', 'lab-capture']);
 

@@ -31,8 +31,9 @@ import { replayExec } from '../../../../demo/replay-exec.js';
 import { loadTimeline, type Timeline } from '../../../../demo/timeline.js';
 import { SCENARIOS_DIR } from '../../../helpers/replay.js';
 import { ISCSI_CASES_DIR, replayExec as iscsiCaseExec, sysfsIo } from '../../../agent/probes/iscsi/replay.js';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.js';
 
-export const SHARED = process.env['HAWATCH_SHARED_FIXTURES'] ?? '/work/shared/fixtures';
+export const SHARED = SHARED_FIXTURES;
 export const HAVE_SHARED = existsSync(SHARED);
 /** The snapshots' clock: the recordings' day. */
 export const NOW = Date.parse('2026-11-23T18:30:00Z');
