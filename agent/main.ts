@@ -9,6 +9,7 @@ import type { Exec, ExecStream } from './lib/exec.js';
 import { PROBES } from './probes/index.js';
 import { Scheduler, type ScheduledProbe } from './scheduler.js';
 import { openOutbox, type Outbox } from './outbox.js';
+import { LocalStateHistory, SLA_HISTORY_FILE } from './probes/sla/history.js';
 import { Pusher } from './push.js';
 import type { Observation } from './protocol/index.js';
 
@@ -64,9 +65,20 @@ export const startAgent = async (config: AgentConfig, deps: AgentDeps): Promise<
     maxObservationsPerBatch: config.collector.maxObservationsPerBatch,
   });
 
+  // The node's own state history, for the sla probe's MTBF/MTTR/availability figures (only when that probe runs).
+  const slaBlock = (config.probes as Record<string, Record<string, unknown>>)['sla'];
+  const slaHistory = slaBlock && slaBlock['enabled'] !== false ? LocalStateHistory.open(join(config.dataDir, SLA_HISTORY_FILE), now()) : null;
+
   const lastKey = new Map<string, string>();
   const onObservation = (o: Observation) => {
     outbox.enqueue(o);
+    if (slaHistory && o.status === 'ok' && o.states.length > 0) {
+      try {
+        slaHistory.record(o.states, o.at);
+      } catch (e) {
+        log.error({ err: e, probe: o.probe }, 'could not record states in the local SLA history; the figures will show a gap');
+      }
+    }
     const key = changeKey(o);
     if (lastKey.get(o.probe) !== key) {
       lastKey.set(o.probe, key);
@@ -80,7 +92,7 @@ export const startAgent = async (config: AgentConfig, deps: AgentDeps): Promise<
     if (!d || block['enabled'] === false) continue;
     const options = Object.fromEntries(Object.entries(block).filter(([k]) => !(PROBE_COMMON_KEYS as readonly string[]).includes(k)));
     scheduled.push({
-      probe: d.create(options),
+      probe: d.create(options, { slaHistory }),
       intervalMs: Math.round(Number(block['intervalSeconds']) * 1000),
       timeoutMs: Math.round(Number(block['timeoutSeconds']) * 1000),
     });
@@ -110,6 +122,7 @@ export const startAgent = async (config: AgentConfig, deps: AgentDeps): Promise<
       await pusher.flush().catch(() => undefined);
       await pusher.stop();
       outbox.close();
+      slaHistory?.close(now());
     },
   };
 };

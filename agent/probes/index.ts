@@ -10,10 +10,18 @@ import { heartbeatProbe, HEARTBEAT_PARSE_SOURCES } from './heartbeat/index.js';
 import { createDrbdProbe, DrbdProbeOptions, DRBD_PARSE_SOURCES } from './drbd/index.js';
 import { createIscsiProbe, IscsiProbeOptions, ISCSI_PARSE_SOURCES } from './iscsi/index.js';
 import { createFencingProbe, FencingProbeOptions, FENCING_PARSE_SOURCES } from './fencing/index.js';
+import { createSlaProbe, SlaProbeOptions } from './sla/probe.js';
+import type { LocalStateHistory } from './sla/history.js';
+
+/** What the agent hands to probes that read its own state rather than a tool. */
+export interface ProbeDeps {
+  /** The node's state history (the sla probe); null without one. */
+  slaHistory: LocalStateHistory | null;
+}
 
 export interface ProbeDescriptor {
   /** Builds the probe from its own options block (already checked against `options`). */
-  create: (options: Record<string, unknown>) => Probe;
+  create: (options: Record<string, unknown>, deps?: ProbeDeps) => Probe;
   /** The probe's own config keys with defaults, next to enabled/intervalSeconds/timeoutSeconds; none if absent. */
   options?: TObject;
   intervalSeconds: number;
@@ -28,6 +36,7 @@ export const PROBES: Readonly<Record<string, ProbeDescriptor>> = {
   drbd: { create: (o) => createDrbdProbe(o) as Probe, options: DrbdProbeOptions, intervalSeconds: 10, timeoutSeconds: 8 },
   iscsi: { create: (o) => createIscsiProbe(o) as Probe, options: IscsiProbeOptions, intervalSeconds: 15, timeoutSeconds: 10 },
   fencing: { create: (o) => createFencingProbe(o) as Probe, options: FencingProbeOptions, intervalSeconds: 30, timeoutSeconds: 15 },
+  sla: { create: (o, deps) => createSlaProbe(o, deps?.slaHistory ?? null) as Probe, options: SlaProbeOptions, intervalSeconds: 60, timeoutSeconds: 30 },
 };
 
 export const PARSE_SOURCES: Readonly<Record<string, ParseSource>> = {

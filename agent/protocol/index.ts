@@ -8,6 +8,7 @@ import { HeartbeatReport } from './heartbeat.js';
 import { DrbdReport } from './drbd.js';
 import { IscsiReport } from './iscsi.js';
 import { FencingReport } from './fencing.js';
+import { SlaReport } from './sla.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -116,6 +117,7 @@ export const KnownReports = {
   drbd: DrbdReport,
   iscsi: IscsiReport,
   fencing: FencingReport,
+  sla: SlaReport,
 } as const;
 
-export { PacemakerReport, VrrpReport, CorosyncReport, HeartbeatReport, DrbdReport, IscsiReport, FencingReport };
+export { PacemakerReport, VrrpReport, CorosyncReport, HeartbeatReport, DrbdReport, IscsiReport, FencingReport, SlaReport };
