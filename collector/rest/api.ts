@@ -6,7 +6,7 @@ import type { ClusterModel, ModelSnapshot } from '../model/model.js';
 import type { Db } from '../store/db.js';
 import { ApiError } from './errors.js';
 import { EventStore, eventBody } from './events.js';
-import { API_BASE, link, paths, worst } from './odata.js';
+import { API_BASE, link, matchRoute, paramsOf, paths, worst } from './odata.js';
 import { ALWAYS_SELECTED, expand, navigationOf, parseQuery, QUERY_ERROR, querySchema, select, type QueryOptions } from './query.js';
 import { schemaById, SHARED_SCHEMAS, SUBSCRIPTION_PROTOCOLS, SubscriptionCreate } from './schemas.js';
 import { checkSubscription, MAX_SUBSCRIPTIONS, SubscriptionStore, subscriptionBody, type SubscriptionInput, type SubscriptionRow } from './subscriptions.js';
@@ -255,30 +255,7 @@ export const VIEWS: readonly View[] = [
   },
 ];
 
-const paramsOf = (url: string): string[] => [...url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string);
-
-/** The view an @odata.id points at, with its decoded parameters; null when no view serves it. */
-const match = (id: string): { view: View; params: Record<string, string> } | null => {
-  const parts = id.split('/');
-  for (const view of VIEWS) {
-    const pattern = view.url.split('/');
-    if (pattern.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    pattern.forEach((seg, i) => {
-      const got = parts[i] as string;
-      if (seg.startsWith(':')) {
-        try {
-          params[seg.slice(1)] = decodeURIComponent(got);
-        } catch {
-          ok = false; // a malformed escape is no link of ours
-        }
-      } else if (seg !== got) ok = false;
-    });
-    if (ok) return { view, params };
-  }
-  return null;
-};
+const match = (id: string) => matchRoute(VIEWS, id);
 
 interface Stores {
   events: EventStore | null;

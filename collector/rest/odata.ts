@@ -63,3 +63,29 @@ export class Verdict {
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The parameter names of a route URL (`/Clusters/:cluster/Nodes/:node` → cluster, node), in order. */
+export const paramsOf = (url: string): string[] => [...url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string);
+
+/** Which of `routes` an @odata.id points at, with its decoded parameters; null when none serves it. */
+export const matchRoute = <R extends { url: string }>(routes: readonly R[], id: string): { view: R; params: Record<string, string> } | null => {
+  const parts = id.split('/');
+  for (const view of routes) {
+    const pattern = view.url.split('/');
+    if (pattern.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    pattern.forEach((seg, i) => {
+      const got = parts[i] as string;
+      if (seg.startsWith(':')) {
+        try {
+          params[seg.slice(1)] = decodeURIComponent(got);
+        } catch {
+          ok = false; // a malformed escape is no link of ours
+        }
+      } else if (seg !== got) ok = false;
+    });
+    if (ok) return { view, params };
+  }
+  return null;
+};

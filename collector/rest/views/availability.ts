@@ -10,7 +10,7 @@ import { downClasses } from '../../sla/policy.js';
 import { describePolicy } from '../../sla/policy-config.js';
 import type { SlaTarget } from '../../sla/store.js';
 import { ApiError } from '../errors.js';
-import { API_BASE, iso, link, paths, worst, type Health, type Link } from '../odata.js';
+import { API_BASE, iso, link, matchRoute, paramsOf, paths, worst, type Health, type Link } from '../odata.js';
 import { expand, navigationOf, parseQuery, QUERY_ERROR, querySchema, select, ALWAYS_SELECTED } from '../query.js';
 import { schemaById } from '../schemas.js';
 import { clusterFacts, nodeBody, resourceBody, type ClusterFacts } from './bodies.js';
@@ -253,30 +253,7 @@ const ERROR_RESPONSES = {
 };
 const NOT_MODIFIED = Type.Null({ description: 'Not Modified: the representation still has the ETag given in If-None-Match' });
 
-const paramsOf = (url: string): string[] => [...url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string);
-
-const match = (id: string): { view: View; params: Record<string, string> } | null => {
-  const parts = id.split('/');
-  for (const view of AVAILABILITY_VIEWS) {
-    const pattern = view.url.split('/');
-    if (pattern.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    pattern.forEach((s, i) => {
-      const got = parts[i] as string;
-      if (!s.startsWith(':')) ok &&= s === got;
-      else {
-        try {
-          params[s.slice(1)] = decodeURIComponent(got);
-        } catch {
-          ok = false; // a malformed escape is no link of ours
-        }
-      }
-    });
-    if (ok) return { view, params };
-  }
-  return null;
-};
+const match = (id: string) => matchRoute(AVAILABILITY_VIEWS, id);
 
 const parsePeriod = (v: unknown): PeriodSelector => {
   if (v === undefined) return 'current';
