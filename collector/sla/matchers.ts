@@ -6,14 +6,10 @@
 // matches. A matcher on a name the object lacks (alertname, or node for a resource) matches only when its value is
 // empty (`node=""`: "no node label"), so a window aimed at one alert never excludes a whole cluster from the SLA.
 // Regexes are anchored, as in Alertmanager. A window without matchers names nothing.
+import { matcherMatches as alertMatcherMatches, type Matcher } from '../alerts/silences.js';
 import type { SlaKind, SlaTarget } from './store.js';
 
-export interface Matcher {
-  readonly name: string;
-  readonly value: string;
-  readonly isRegex: boolean;
-  readonly isEqual: boolean;
-}
+export type { Matcher };
 
 /** The label an object of each kind carries its id under (none for a cluster). */
 export const OBJECT_LABEL: Readonly<Record<SlaKind, string | null>> = Object.freeze({ resource: 'resource', vip: 'address', node: 'node', cluster: null });
@@ -24,26 +20,9 @@ export const targetLabels = (t: SlaTarget): Record<string, string> => {
   return key === null ? { cluster: t.cluster } : { cluster: t.cluster, [key]: t.object };
 };
 
-const anchored = (source: string): RegExp | null => {
-  try {
-    return new RegExp(`^(?:${source})$`, 'su');
-  } catch {
-    return null; // a pattern JavaScript cannot compile matches nothing rather than everything
-  }
-};
-
-export const matcherMatches = (m: Matcher, labels: Readonly<Record<string, string>>): boolean => {
-  const present = Object.hasOwn(labels, m.name);
-  if (!present && m.value !== '') return false;
-  const v = present ? (labels[m.name] as string) : '';
-  let hit: boolean;
-  if (m.isRegex) {
-    const re = anchored(m.value);
-    if (re === null) return false;
-    hit = re.test(v);
-  } else hit = v === m.value;
-  return m.isEqual ? hit : !hit;
-};
+/** Alertmanager's matching (the silences' own), except that a label the object lacks never matches a non-empty value. */
+export const matcherMatches = (m: Matcher, labels: Readonly<Record<string, string>>): boolean =>
+  Object.hasOwn(labels, m.name) || m.value === '' ? alertMatcherMatches(m, labels) : false;
 
 export const matchersMatch = (matchers: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean =>
   matchers.length > 0 && matchers.every((m) => matcherMatches(m, labels));
