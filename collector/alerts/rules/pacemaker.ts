@@ -86,6 +86,14 @@ export const pacemakerResourceMultiActive: Rule = {
       const out: Finding[] = [];
       for (const [id, m] of [...holders].sort(([a], [b]) => a.localeCompare(b))) {
         if (m.size < 2) continue;
+        // A partition without quorum stops its resources (no-quorum-policy), and reports are taken at different
+        // moments: its last report can still show the resource while the quorate side has already started it (seen
+        // in the lab: an isolated old DC's dummy next to the survivors' new copy, never running at once). So its
+        // claim counts only when its report is newer than the other holders' reports: then the resource is still
+        // there after the other side started it. Quorate partitions (a real split brain) count at once.
+        const reports = [...new Set(m.values())];
+        const stale = (r: Running) => r.report.dc?.withQuorum !== true && reports.some((o) => o !== r && o.atMs >= r.atMs);
+        if (reports.some(stale)) continue;
         const nodes = [...m.keys()].sort();
         const evidence = [...new Set(m.values())].map((r) => ev(r, `${id} active on ${r.report.resources.find((x) => x.id === id)?.nodes.join(', ') ?? '?'}`));
         out.push(finding(pacemakerResourceMultiActive, c.name, { resource: id }, `${id} is active on ${nodes.length} nodes: ${nodes.join(', ')}`,

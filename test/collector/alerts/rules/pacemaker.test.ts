@@ -2,7 +2,7 @@
 // /work/shared/fixtures/SOURCES.md) and on the recorded 2-node split brain, parsed by the pacemaker probe's parser.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  PACEMAKER_RULES, PACEMAKER_MOVED_DEFAULTS, pacemakerFailCountAtThreshold, pacemakerResourceMoved, pacemakerSplitBrain,
+  PACEMAKER_RULES, PACEMAKER_MOVED_DEFAULTS, pacemakerFailCountAtThreshold, pacemakerResourceMoved, pacemakerResourceMultiActive, pacemakerSplitBrain,
 } from '../../../../collector/alerts/rules/pacemaker.js';
 import { crmMon, HAVE_SHARED, History, lines, NOW, recorded, run, snapshotOf, vary, type NodeProbe } from './snapshot.js';
 import type { PacemakerReport } from '../../../../agent/protocol/pacemaker.js';
@@ -87,6 +87,27 @@ describe.skipIf(!HAVE_SHARED)('Pacemaker rules on real crm_mon output', () => {
     const snap = snapshotOf([on('n1', await recorded.pacemaker('pcmk2-split-brain', 'n1', 8_000)), on('n2', await recorded.pacemaker('pcmk2-split-brain', 'n2', 8_000))]);
     const [f] = run(pacemakerSplitBrain, snap);
     expect(f!.evidence.map((e) => [e.node, e.says.split(';')[0]])).toEqual([['n1', 'DC n1 with quorum'], ['n2', 'DC n2 with quorum']]);
+  });
+});
+
+describe.skipIf(!HAVE_SHARED)('PacemakerResourceActiveTwice across a partition without quorum (recorded pcmk3 partition, n3 varied to hold dummy)', () => {
+  // n3, isolated without quorum, as if dummy had run there: its last report still shows it while the quorate side
+  // shows its own copy on n1. Found in the lab: the isolated old DC's report predated its stop of dummy.
+  const n3Holding = async () => vary(await recorded.pacemaker('pcmk3-partition-node3', 'n3', 12_000), (r) => {
+    if (!r.running) throw new Error('n3 not running in the recording');
+    const d = r.resources.find((x) => x.id === 'dummy')!;
+    d.active = true;
+    d.role = 'Started';
+    d.nodes = ['n3'];
+  });
+  const majority = async (ageMs: number) => ['n1', 'n2'].map(async (n) => ({ ...on(n, await recorded.pacemaker('pcmk3-partition-node3', n, 12_000)), ageMs }));
+  it.each([
+    ['older than the quorate side: it may have stopped since, no finding', 3_000, 1_000, []],
+    ['as old as the quorate side: not known to overlap, no finding', 1_000, 1_000, []],
+    ['newer than the quorate side: still running after the other copy started', 500, 2_000, ['critical {"resource":"dummy"}']],
+  ] as const)('n3 report %s', async (_what, n3Age, majorityAge, expected) => {
+    const snap = snapshotOf([{ ...on('n3', await n3Holding()), ageMs: n3Age }, ...(await Promise.all(await majority(majorityAge)))]);
+    expect(lines(run(pacemakerResourceMultiActive, snap))).toEqual(expected);
   });
 });
 

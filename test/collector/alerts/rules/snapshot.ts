@@ -126,6 +126,8 @@ export interface NodeProbe {
   report: unknown;
   /** The agent went silent: its last push is older than 3 push intervals. */
   stale?: boolean;
+  /** How old the observation is (default 1 s); reports of different nodes are taken at different moments. */
+  ageMs?: number;
   status?: 'ok' | 'failed' | 'timeout' | 'absent';
   error?: { code: string; message: string };
 }
@@ -147,7 +149,7 @@ export const snapshotOf = (entries: readonly NodeProbe[], opts: { cluster?: stri
   const nodes = [...new Set(entries.map((e) => e.node))];
   nodes.forEach((node, i) => {
     const mine = entries.filter((e) => e.node === node);
-    const at = mine.some((e) => e.stale) ? now - 4 * INTERVAL_MS : now - 1_000;
+    const at = mine.some((e) => e.stale) ? now - 4 * INTERVAL_MS : now - (mine.find((e) => e.ageMs !== undefined)?.ageMs ?? 1_000);
     const batch: PushBatch = {
       protocol: 1, cluster, node, agentInstance: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`, agentVersion: 'test', seq: 1, sealedAt: at, intervalMs: INTERVAL_MS,
       observations: mine.map((e) => ({
