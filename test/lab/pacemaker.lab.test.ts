@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pacemakerResourceMultiActive } from '../../collector/alerts/rules/pacemaker.js';
 import { corosyncEvent, formatTable, labRequired, labSkipReason, Lab, READ_TOKEN, waitFor, type Measurement } from './harness.js';
 
 const SKIP = labSkipReason(['corosync', 'pacemakerd', 'crm_mon', 'corosync-quorumtool', 'cibadmin', 'crm_attribute']);
@@ -233,7 +234,7 @@ describe.skipIf(SKIP !== null)(`pacemaker lab, 2 nodes with two_node${SKIP ? ` (
     const bothAt = await both;
     const onset = L.membership('n1', t0);
     results.push({ scenario: '6 two_node partition', what: 'PacemakerSplitBrain', faultMs: t0, onsetMs: onset, pagedMs: split.atMs, forMs: 0 });
-    results.push({ scenario: '6 two_node partition', what: 'PacemakerResourceActiveTwice', faultMs: t0, onsetMs: bothAt, pagedMs: twice.atMs, forMs: 0 });
+    results.push({ scenario: '6 two_node partition', what: 'PacemakerResourceActiveTwice', faultMs: t0, onsetMs: bothAt, pagedMs: twice.atMs, forMs: pacemakerResourceMultiActive.forMs });
     expect(onset).not.toBeNull();
     expect(split.summary).toMatch(/2 partitions each have a DC with quorum \(n1, n2\)/);
     expect(twice.summary).toContain('n1, n2');
