@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const HERE = import.meta.dirname;
+// bench/detect imports this file compiled (dist/test/lab/): the scripts stay in the source tree.
+export const HERE = /[\\/]dist[\\/]test[\\/]lab$/.test(import.meta.dirname) ? join(import.meta.dirname, '..', '..', '..', 'test', 'lab') : import.meta.dirname;
 export const REPO = join(HERE, '..', '..');
 export const CLI = process.env['HAWATCH_CLI'] ?? join(REPO, 'dist', 'cli', 'hawatch.js');
 export const AGENT_TOKEN = 'lab-agent-token-0123456789abcdef';
@@ -170,6 +171,8 @@ export interface WebhookAlert {
   summary: string;
   fingerprint: string;
   startsAt: string;
+  /** The URL path it was posted to: tells senders apart (bench/detect: the collector, Alertmanager, the trap handler). */
+  path: string;
 }
 
 /** An Alertmanager-v4 webhook receiver that timestamps every alert it gets. */
@@ -190,9 +193,9 @@ export class WebhookReceiver {
       req.on('data', (d: string) => (body += d));
       req.on('end', () => {
         try {
-          const msg = JSON.parse(body) as { alerts?: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string>; fingerprint: string; startsAt: string }[] };
+          const msg = JSON.parse(body) as { alerts?: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations?: Record<string, string>; fingerprint: string; startsAt: string }[] };
           for (const a of msg.alerts ?? []) {
-            this.received.push({ atMs, status: a.status, alertname: a.labels['alertname'] ?? '', labels: a.labels, summary: a.annotations['summary'] ?? '', fingerprint: a.fingerprint, startsAt: a.startsAt });
+            this.received.push({ atMs, status: a.status, alertname: a.labels['alertname'] ?? '', labels: a.labels, summary: a.annotations?.['summary'] ?? '', fingerprint: a.fingerprint, startsAt: a.startsAt, path: req.url ?? '' });
           }
           res.writeHead(200).end('ok');
         } catch {
@@ -299,6 +302,13 @@ export const agentConfig = (o: { cluster: string; node: string; dataDir: string;
  */
 export const startAgentInNode = (name: string, holderPid: number, configFile: string, logFile: string): Proc =>
   startProc(name, ['nsenter', '-t', String(holderPid), '-m', '-u', '-n', '-p', '--', process.execPath, CLI, 'agent', '--config', configFile], logFile, { HAWATCH_LOG_LEVEL: 'info' });
+
+/**
+ * Any long-running process inside a node (an exporter, snmpd), the way the agent runs: nsenter into the namespaces of
+ * the node's PID 1. sampleAgent() measures it too (it is nsenter's child).
+ */
+export const startInNode = (name: string, holderPid: number, argv: readonly string[], logFile: string, env: Record<string, string> = {}): Proc =>
+  startProc(name, ['nsenter', '-t', String(holderPid), '-m', '-u', '-n', '-p', '--', ...argv], logFile, env);
 
 export interface CpuSample {
   /** CPU seconds of the agent and of the tools it ran and reaped (utime + stime + cutime + cstime) */
@@ -424,6 +434,13 @@ export class Lab {
     const p = startAgentInNode(`agent-${host}`, holder, cfg, join(this.dir, node, 'agent.log'));
     this.agents.set(host, p);
     return p;
+  }
+
+  /** A long-running process of ours inside `node` (not an agent: not in footprints()); stopped by stopAllProcs() or `down`. */
+  async startInNode(node: string, name: string, argv: readonly string[], logFile: string, env: Record<string, string> = {}): Promise<Proc> {
+    const holder = Number((await this.run(['holder', node])).stdout.trim());
+    if (!Number.isInteger(holder) || holder <= 0) throw new Error(`no holder pid for node ${node}`);
+    return startInNode(name, holder, argv, logFile, env);
   }
 
   private baseline = new Map<string, CpuSample>();

@@ -19,6 +19,7 @@
 #   down               stop everything, delete the namespaces and the lab directory
 #   sweep              remove labs whose owner process died without cleaning up
 #
+# HWLAB_KA_SNMP=1 adds keepalived's SNMP (enable_snmp_vrrp, enable_traps, AgentX on tcp:127.0.0.1:705 of the node).
 # The fault commands print T0_MS=<epoch ms> just before the fault is applied.
 #
 # Topology (N = HWLAB_NET, a free second octet; all addresses exist only inside the lab, except 10.N.1.1):
@@ -73,6 +74,13 @@ on() {
   timeout 30 nsenter -t "$h" -m -u -n -p -- "$@"
 }
 
+# HWLAB_KA_SNMP=1 (bench/detect): keepalived registers its MIB with the node's own snmpd (AgentX master on the
+# node's loopback, started by the caller) and sends vrrpInstanceStateChange traps through it.
+snmp_defs() {
+  [[ ${HWLAB_KA_SNMP:-0} == 1 ]] || return 0
+  printf '  enable_snmp_vrrp\n  enable_traps\n  snmp_socket tcp:127.0.0.1:705\n'
+}
+
 write_node_files() {
   local n=$1 d=$DIR/$1
   mkdir -p "$d"/{run/keepalived,tmp,etc-keepalived,agent}
@@ -92,6 +100,7 @@ global_defs {
   vrrp_notify_fifo /run/keepalived/notify.fifo
   vrrp_garp_master_delay 1
   vrrp_garp_master_refresh 0
+$(snmp_defs)
 }
 vrrp_instance VI_LAB {
   state BACKUP
@@ -283,7 +292,7 @@ cmd_up() {
 
 cmd_down() {
   trap - EXIT INT TERM
-  kill_recorded "$DIR/collector.pid" "$DIR"
+  kill_recorded_all "$DIR"
   kill_and_delete_ns "$P-a" "$P-b" "$NS_SW"
   # deleting the switch namespace deletes the root-side veth with its peer; make sure
   ip link del "$ROOT_IF" 2>/dev/null || true

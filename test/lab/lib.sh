@@ -70,6 +70,14 @@ kill_recorded() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+# Every process of ours in the root namespace recorded as $1/*.pid (the collector; bench/detect's Prometheus,
+# Alertmanager and snmptrapd), each killed only if its command line still names $1.
+kill_recorded_all() {
+  local dir=$1 f
+  for f in "$dir"/*.pid; do [[ -e $f ]] && kill_recorded "$f" "$dir"; done
+  return 0
+}
+
 # Remove the directory of a lab, refusing anything that does not look like one.
 remove_lab_dir() {
   local d=$1
@@ -95,7 +103,7 @@ sweep_orphans() {
     [[ $id =~ ^[a-z]([0-9]+)$ ]] || continue
     pid=${BASH_REMATCH[1]}
     [[ -d /proc/$pid ]] && continue
-    kill_recorded "$d/collector.pid" "$d"
+    kill_recorded_all "$d"
     log "sweep: removing orphaned directory $d"
     remove_lab_dir "$d"
   done

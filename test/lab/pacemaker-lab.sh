@@ -260,7 +260,7 @@ cmd_fail_dummy() {
 
 cmd_down() {
   trap - EXIT INT TERM
-  kill_recorded "$DIR/collector.pid" "$DIR"
+  kill_recorded_all "$DIR"
   local ns=() n
   for n in n1 n2 n3; do ns+=("$(node_ns "$n")"); done
   kill_and_delete_ns "${ns[@]}" "$NS_SW"
