@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { vrrpSplitBrain } from '../collector/alerts/rules/vrrp.js';
 import {
   corosyncEvent, labSkipReason, Lab, REPO, startProc, stopAllProcs, transitions, waitFor, type Proc, type WebhookAlert,
 } from '../test/lab/harness.js';
@@ -647,7 +648,7 @@ const main = async () => {
   }
   printScenario('3-node partition of one node (no split brain)', 'hawatch: its first page (PacemakerQuorumLost/NodeOffline); anchor: its first page (HANodeOffline/HAQuorumLost). Every split-brain page here is false (anchor: HASplitBrainDC = the naive rule, HASplitBrainQuorateDC = the quorum-aware one).', '(by rule)');
   printScenario('2-node two_node partition (real split brain)', 'hawatch: PacemakerSplitBrain; anchor: the first of HASplitBrainDC / HASplitBrainQuorateDC. False: any split-brain page other than each rule\'s first during the partition.', '(by rule)');
-  printScenario('keepalived split brain (node-b port detached)', 'hawatch: VrrpSplitBrain (rule for: 2 s); anchor: the trap that makes a receiver\'s last-known state show two MASTERs (keepalived has no split-brain trap; this is the inference a trap receiver must make). False: any other two-MASTER inference in the run.', '(two-MASTER inferences)');
+  printScenario('keepalived split brain (node-b port detached)', `hawatch: VrrpSplitBrain (rule for: ${vrrpSplitBrain.forMs / 1000} s); anchor: the trap that makes a receiver\'s last-known state show two MASTERs (keepalived has no split-brain trap; this is the inference a trap receiver must make). False: any other two-MASTER inference in the run.`, '(two-MASTER inferences)');
   if (footprints.length) {
     console.log(`\n### Footprint per node (hawatch agent at a ${INTERVAL_S} s probe interval, push ${PUSH_S} s; exporter scraped every ${SCRAPE_S} s)`);
     console.log('Same reading for every process, over the same window: CPU = utime+stime of the process, of the children it reaped, and of its live children; RSS sampled every second.\n');
